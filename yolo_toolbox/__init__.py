@@ -1,0 +1,9 @@
+"""yolo_toolbox: a plugin-registry toolbox for one-stage YOLO detectors on mmengine."""
+from .utils.checkpoint import patch_mmengine_checkpoint_loading
+from .version import __version__
+
+# mmengine 0.10.x calls torch.load with the default weights_only=True on torch>=2.6 and
+# refuses its own checkpoints; allow-list exactly what they need (see utils/checkpoint.py).
+patch_mmengine_checkpoint_loading()
+
+__all__ = ['__version__']

@@ -1,0 +1,38 @@
+"""DetDataSample: the per-image container passed between pipeline, model and metric."""
+from mmengine.structures import BaseDataElement, InstanceData
+
+
+class DetDataSample(BaseDataElement):
+    """Per-image data: ground truth, ignored ground truth and predictions.
+
+    Fields (all :class:`~mmengine.structures.InstanceData`):
+
+    - ``gt_instances``: ``bboxes`` (n, 4) xyxy in network-input pixels (after the
+      pipeline), ``labels`` (n,) long.
+    - ``ignored_instances``: boxes that count neither as hits nor misses in
+      evaluation (VOC ``difficult``), same layout as ``gt_instances``.
+    - ``pred_instances``: ``bboxes`` (m, 4) xyxy in original-image pixels,
+      ``scores`` (m,), ``labels`` (m,).
+
+    Metainfo keys set by the pipeline: ``img_id``, ``img_path``, ``ori_shape``
+    (h, w), ``img_shape`` (h, w) of the network input, ``scale_factor``
+    (w_scale, h_scale) from original to resized image, ``pad_param``
+    (top, bottom, left, right) added by the letterbox.
+    """
+
+    def _prop(name):  # noqa: N805  (tiny property factory used below)
+        def getter(self):
+            return getattr(self, f'_{name}')
+
+        def setter(self, value):
+            self.set_field(value, f'_{name}', dtype=InstanceData)
+
+        def deleter(self):
+            delattr(self, f'_{name}')
+
+        return property(getter, setter, deleter)
+
+    gt_instances = _prop('gt_instances')
+    ignored_instances = _prop('ignored_instances')
+    pred_instances = _prop('pred_instances')
+    del _prop
