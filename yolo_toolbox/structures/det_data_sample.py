@@ -36,3 +36,22 @@ class DetDataSample(BaseDataElement):
     ignored_instances = _prop('ignored_instances')
     pred_instances = _prop('pred_instances')
     del _prop
+
+
+def stack_gt_instances(data_samples: list) -> 'torch.Tensor':
+    """Batch the GT of several images into one (N, 6) float tensor.
+
+    Columns: batch index, label, x1, y1, x2, y2 (network-input pixels). Ignored
+    instances are not included.
+    """
+    import torch
+
+    rows = []
+    for i, sample in enumerate(data_samples):
+        gt = sample.gt_instances
+        bboxes = torch.as_tensor(gt.bboxes, dtype=torch.float32).reshape(-1, 4)
+        labels = torch.as_tensor(gt.labels).reshape(-1, 1).to(bboxes)
+        rows.append(torch.cat([bboxes.new_full((len(bboxes), 1), i), labels, bboxes], dim=1))
+    if not rows:
+        return torch.zeros((0, 6))
+    return torch.cat(rows, dim=0)

@@ -1,1 +1,3 @@
+from .local_visualizer import DetLocalVisualizer, palette
 
+__all__ = ['DetLocalVisualizer', 'palette']

@@ -1,1 +1,3 @@
+from .visualization_hook import DetVisualizationHook
 
+__all__ = ['DetVisualizationHook']

@@ -1,1 +1,3 @@
+from .data_preprocessor import YOLODataPreprocessor
 
+__all__ = ['YOLODataPreprocessor']

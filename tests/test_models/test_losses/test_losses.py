@@ -1,0 +1,82 @@
+"""IoU-family and focal losses against hand-computed values."""
+import math
+
+import pytest
+import torch
+
+from yolo_toolbox.registry import MODELS
+
+A = [0.0, 0.0, 2.0, 2.0]
+B = [1.0, 1.0, 3.0, 3.0]      # overlaps A: inter 1, union 7, enclosing 3x3
+C = [2.0, 0.0, 3.0, 1.0]      # disjoint from UNIT
+UNIT = [0.0, 0.0, 1.0, 1.0]
+WIDE = [0.0, 0.0, 4.0, 2.0]   # same top-left as A, twice as wide
+
+
+def iou_loss(mode, pred, target):
+    loss = MODELS.build(dict(type='IoULoss', mode=mode, box_format='xyxy', reduction='none'))
+    return loss(torch.tensor([pred]), torch.tensor([target])).item()
+
+
+V_WIDE = 4 / math.pi ** 2 * (math.atan(2.0) - math.atan(1.0)) ** 2
+CASES = {
+    # mode: [(pred, target, expected similarity), ...]
+    'iou': [(A, B, 1 / 7), (UNIT, C, 0.0), (A, A, 1.0)],
+    'giou': [(A, B, 1 / 7 - 2 / 9), (UNIT, C, -1 / 3), (A, A, 1.0)],
+    'diou': [(A, B, 1 / 7 - 2 / 18), (UNIT, C, -4 / 10), (A, A, 1.0)],
+    'ciou': [(A, B, 1 / 7 - 2 / 18), (UNIT, C, -4 / 10), (A, A, 1.0),
+             (A, WIDE, 0.5 - 1 / 20 - V_WIDE / (0.5 + V_WIDE) * V_WIDE)],
+    # SIoU: centres on one horizontal line -> angle cost 0, gamma 2; same shape -> no
+    # shape cost. Pred A, target 3 px to the right: enclosing 5x2, rho_x = (3/5)^2.
+    'siou': [(A, [3.0, 0.0, 5.0, 2.0], 0.0 - 0.5 * (1 - math.exp(-2 * 0.36))),
+             (A, A, 1.0)],
+}
+
+
+@pytest.mark.parametrize('mode,pred,target,similarity',
+                         [(m, p, t, s) for m, cases in CASES.items() for p, t, s in cases])
+def test_iou_family_hand_values(mode, pred, target, similarity):
+    assert iou_loss(mode, pred, target) == pytest.approx(1 - similarity, abs=1e-5)
+
+
+def test_siou_shape_cost():
+    # same centre, width 2 vs 4, same height: omega_w = 2/4, shape cost (1 - e^-0.5)^4
+    pred, target = [1.0, 0.0, 3.0, 2.0], [0.0, 0.0, 4.0, 2.0]
+    expected = 0.5 - 0.5 * (1 - math.exp(-0.5)) ** 4
+    assert iou_loss('siou', pred, target) == pytest.approx(1 - expected, abs=1e-5)
+
+
+def test_iou_loss_cxcywh_matches_xyxy_and_has_gradients():
+    pred = torch.tensor([[1.0, 1.0, 2.0, 2.0]], requires_grad=True)  # = A in cxcywh
+    target = torch.tensor([[2.0, 2.0, 2.0, 2.0]])  # = B
+    loss = MODELS.build(dict(type='IoULoss', mode='ciou'))(pred, target)
+    assert loss.item() == pytest.approx(1 - (1 / 7 - 2 / 18), abs=1e-5)
+    loss.backward()
+    assert torch.isfinite(pred.grad).all() and pred.grad.abs().sum() > 0
+
+
+def test_unknown_iou_mode_is_refused():
+    with pytest.raises(ValueError, match='unknown IoU mode'):
+        MODELS.build(dict(type='IoULoss', mode='eiou'))
+
+
+def test_focal_loss_hand_values():
+    focal = MODELS.build(dict(type='FocalLoss', gamma=2.0, reduction='none'))
+    # logit 0, target 1: bce = ln 2, p_t = 0.5 -> 0.25 ln 2
+    assert focal(torch.tensor([0.0]), torch.tensor([1.0])).item() == pytest.approx(
+        0.25 * math.log(2))
+    # a confident right answer is down-weighted far more than plain BCE
+    logit, target = torch.tensor([4.0]), torch.tensor([1.0])
+    bce = math.log1p(math.exp(-4.0))
+    assert focal(logit, target).item() == pytest.approx((1 - math.exp(-bce)) ** 2 * bce, rel=1e-3)
+    plain = MODELS.build(dict(type='FocalLoss', gamma=0.0, reduction='none'))
+    assert plain(logit, target).item() == pytest.approx(bce)
+
+
+def test_focal_loss_soft_targets_weight_and_empty_input():
+    focal = MODELS.build(dict(type='FocalLoss', gamma=1.5))
+    logits, targets = torch.tensor([0.3, -1.0]), torch.tensor([0.7, 0.0])
+    weighted = focal(logits, targets, weight=torch.tensor([1.0, 0.0]))
+    alone = focal(logits[:1], targets[:1])
+    assert weighted.item() == pytest.approx(alone.item() / 2)
+    assert focal(torch.zeros(0), torch.zeros(0)).item() == 0.0

@@ -1,0 +1,80 @@
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT`` prints mAP@0.5, mAP@0.5:0.95
+and the per-class AP table."""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from yolo_toolbox.engine import setup_distributed
+from yolo_toolbox.utils import register_all_modules
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a YOLO detector')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and results')
+    parser.add_argument('--out', help='dump the predictions to a pickle file (.pkl)')
+    parser.add_argument('--show-dir', help='write images with predictions drawn to this dir '
+                                           '(inside the work dir)')
+    parser.add_argument('--plots', action='store_true',
+                        help='also write a confusion matrix PNG and a PR curve PNG to the '
+                             'work dir')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def build_cfg(args) -> Config:
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
+    for evaluator in evaluators:
+        if evaluator.get('type') == 'CocoStyleMetric':
+            evaluator['classwise'] = True
+            if args.plots:
+                evaluator['confusion_matrix_png'] = osp.join(cfg.work_dir, 'confusion_matrix.png')
+                evaluator['pr_curve_png'] = osp.join(cfg.work_dir, 'pr_curve.png')
+    if args.show_dir:
+        vis_hook = cfg.default_hooks.get('visualization')
+        if vis_hook is None:
+            raise RuntimeError('--show-dir needs default_hooks.visualization in the config')
+        vis_hook['draw'] = True
+        vis_hook['test_out_dir'] = args.show_dir
+    if args.out is not None:
+        if not args.out.endswith(('.pkl', '.pickle')):
+            raise ValueError('--out must be a .pkl file')
+        cfg.test_evaluator = [*evaluators, dict(type='DumpResults', out_file_path=args.out)]
+    setup_distributed(cfg, args.launcher)
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    register_all_modules()
+    cfg = build_cfg(args)
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    if runner.rank == 0:
+        print('mAP@0.5: {:.4f}   mAP@0.5:0.95: {:.4f}'.format(
+            metrics.get('det/mAP_50', float('nan')), metrics.get('det/mAP_50_95', float('nan'))))
+    return metrics
+
+
+if __name__ == '__main__':
+    main()

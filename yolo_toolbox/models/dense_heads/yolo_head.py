@@ -1,0 +1,324 @@
+"""YOLOHead: per-scale 1x1 convs, box decoding, loss and prediction.
+
+Call chains (the head orchestrates; the assigner decides positives and centre decoding)::
+
+    loss():    forward(feats) -> loss_by_feat(preds, gt_bboxes_labels, img_metas)
+                   per scale: assigner.assign(...) -> decode the positives -> box, class
+                   and objectness losses
+    predict(): forward(feats) -> predict_by_feat(preds, img_metas)
+                   decode every slot -> score = objectness * class prob -> one batched
+                   NMS over the whole batch -> rescale to the original image
+
+Raw prediction layout: per scale (B, A, H, W, 5 + C) with the last dimension
+[objectness, x, y, w, h, class_0 ... class_{C-1}] (logits / raw values).
+"""
+import math
+from collections.abc import Sequence
+from typing import Optional, Union
+
+import torch
+from mmengine.model import BaseModule
+from mmengine.structures import InstanceData
+from torch import Tensor, nn
+from torchvision.ops import batched_nms
+
+from yolo_toolbox.registry import MODELS, TASK_UTILS
+from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy, stack_gt_instances, xyxy_to_cxcywh
+
+# COCO anchors (w, h in pixels) of YOLOv3, small to large scale
+COCO_ANCHORS = [[(10, 13), (16, 30), (33, 23)],
+                [(30, 61), (62, 45), (59, 119)],
+                [(116, 90), (156, 198), (373, 326)]]
+
+
+@MODELS.register_module()
+class YOLOHead(BaseModule):
+    """Anchor-based YOLO head whose centre decoding follows its assigner's reach.
+
+    Args:
+        num_classes: number of object classes.
+        in_channels: channels of each input feature map (small stride first).
+        anchors: per scale a list of anchor (w, h) in network-input pixels.
+        strides: pixels per cell of each scale.
+        assigner: config of a grid assigner (TASK_UTILS).
+        assign_conf_method: objectness target of a positive: 'iou' (IoU of the decoded
+            box with its GT, detached) or 'constant' (1).
+        loss_obj, loss_cls, loss_bbox: loss configs (objectness focal BCE, class focal
+            BCE, IoU-family box loss).
+        lambda_obj, lambda_coord, lambda_cls: weights of the three parts.
+        lambda_noobj: with ``use_noobj_loss``, the weight of the objectness loss of
+            negative slots (positives keep weight 1).
+        lambda_scales: weight of each scale's loss.
+        wh_decode: 'sigmoid_square' (``(2 * sigmoid) ** 2 * anchor``, in (0, 4 anchor)),
+            'linear' (the original's ``raw * 4 * anchor``) or 'exp' (``exp * anchor``).
+        prior_prob: initial objectness / class probability (bias init).
+        test_cfg: ``score_thr``, ``nms_iou_thr``, ``max_per_img``, ``nms_pre`` (top
+            candidates per image kept before NMS).
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 in_channels: Sequence[int],
+                 anchors: Sequence[Sequence[Sequence[float]]] = COCO_ANCHORS,
+                 strides: Sequence[int] = (8, 16, 32),
+                 assigner: dict = dict(type='NearbyGridAssigner', match_iou_thres=0.0625,
+                                       filter_by_max_iou=True),
+                 assign_conf_method: str = 'iou',
+                 loss_obj: dict = dict(type='FocalLoss', gamma=0.0),
+                 loss_cls: dict = dict(type='FocalLoss', gamma=0.0),
+                 loss_bbox: dict = dict(type='IoULoss', mode='ciou'),
+                 lambda_obj: float = 1.0,
+                 lambda_coord: float = 1.0,
+                 lambda_cls: float = 1.0,
+                 lambda_noobj: float = 1.0,
+                 lambda_scales: Sequence[float] = (1.0, 1.0, 1.0),
+                 use_noobj_loss: bool = False,
+                 wh_decode: str = 'sigmoid_square',
+                 prior_prob: float = 0.01,
+                 test_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg)
+        if not (len(in_channels) == len(anchors) == len(strides) == len(lambda_scales)):
+            raise ValueError('in_channels, anchors, strides and lambda_scales need one entry per '
+                             f'scale; got {len(in_channels)}, {len(anchors)}, {len(strides)}, '
+                             f'{len(lambda_scales)}')
+        if assign_conf_method not in ('iou', 'constant'):
+            raise ValueError(f"assign_conf_method must be 'iou' or 'constant', "
+                             f"got '{assign_conf_method}'")
+        if wh_decode not in ('sigmoid_square', 'linear', 'exp'):
+            raise ValueError(f"wh_decode must be 'sigmoid_square', 'linear' or 'exp', "
+                             f"got '{wh_decode}'")
+        self.num_classes = num_classes
+        self.num_levels = len(strides)
+        self.strides = tuple(strides)
+        self.register_buffer('anchors', torch.tensor(anchors, dtype=torch.float32),
+                             persistent=False)  # (S, A, 2) w, h pixels
+        self.num_anchors = self.anchors.shape[1]
+        self.num_attrib = 5 + num_classes
+        self.assigner = TASK_UTILS.build(assigner)
+        self.assign_conf_method = assign_conf_method
+        self.loss_obj = MODELS.build(loss_obj)
+        self.loss_cls = MODELS.build(loss_cls)
+        self.loss_bbox = MODELS.build(loss_bbox)
+        self.lambda_obj = lambda_obj
+        self.lambda_coord = lambda_coord
+        self.lambda_cls = lambda_cls
+        self.lambda_noobj = lambda_noobj
+        self.lambda_scales = tuple(lambda_scales)
+        self.use_noobj_loss = use_noobj_loss
+        self.wh_decode = wh_decode
+        self.prior_prob = prior_prob
+        self.test_cfg = dict(score_thr=0.001, nms_iou_thr=0.6, max_per_img=100, nms_pre=3000)
+        self.test_cfg.update(test_cfg or {})
+        self.convs = nn.ModuleList(
+            nn.Conv2d(c, self.num_anchors * self.num_attrib, kernel_size=1) for c in in_channels)
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        prior_bias = -math.log((1 - self.prior_prob) / self.prior_prob)
+        for conv in self.convs:
+            bias = conv.bias.data.view(self.num_anchors, self.num_attrib)
+            bias.zero_()
+            bias[:, 0] = prior_bias
+            bias[:, 5:] = prior_bias
+
+    # ------------------------------------------------------------------ forward / decode
+    def forward(self, feats: Sequence[Tensor]) -> list[Tensor]:
+        """Feature maps -> raw predictions, per scale (B, A, H, W, 5 + C)."""
+        outs = []
+        for feat, conv in zip(feats, self.convs):
+            pred = conv(feat)
+            batch, _, grid_h, grid_w = pred.shape
+            pred = pred.view(batch, self.num_anchors, self.num_attrib, grid_h, grid_w)
+            outs.append(pred.permute(0, 1, 3, 4, 2).contiguous())
+        return outs
+
+    def decode_boxes(self, raw_xywh: Tensor, grid_xy: Tensor, anchor_wh: Tensor,
+                     grid_size: tuple[int, int], stride: int) -> Tensor:
+        """Raw box outputs -> boxes (cx, cy, w, h) in network-input pixels.
+
+        Args:
+            raw_xywh: (..., 4) raw x, y, w, h outputs.
+            grid_xy: (..., 2) column, row of the predicting cell (broadcastable).
+            anchor_wh: (..., 2) anchor w, h in pixels (broadcastable).
+            grid_size: (H, W) of the map, for assigners whose reach is the whole map.
+            stride: pixels per cell.
+        """
+        offset = self.assigner.decode_centre_offset(raw_xywh[..., :2], grid_size)
+        centre = (grid_xy + offset) * stride
+        raw_wh = raw_xywh[..., 2:]
+        if self.wh_decode == 'sigmoid_square':
+            wh = (2 * raw_wh.sigmoid()) ** 2 * anchor_wh
+        elif self.wh_decode == 'linear':
+            wh = raw_wh * 4 * anchor_wh
+        else:
+            wh = raw_wh.clamp(max=10).exp() * anchor_wh
+        return torch.cat([centre, wh], dim=-1)
+
+    def decode_level(self, pred: Tensor, level: int) -> Tensor:
+        """(B, A, H, W, 5 + C) raw -> (B, A, H, W, 4) boxes cxcywh in input pixels."""
+        _, _, grid_h, grid_w, _ = pred.shape
+        ys, xs = torch.meshgrid(torch.arange(grid_h, device=pred.device),
+                                torch.arange(grid_w, device=pred.device), indexing='ij')
+        grid_xy = torch.stack([xs, ys], dim=-1).to(pred.dtype)  # (H, W, 2)
+        anchor_wh = self.anchors[level].to(pred.dtype)[:, None, None, :]  # (A, 1, 1, 2)
+        return self.decode_boxes(pred[..., 1:5], grid_xy, anchor_wh, (grid_h, grid_w),
+                                 self.strides[level])
+
+    # ------------------------------------------------------------------ loss
+    def loss(self, feats: Sequence[Tensor], batch_data_samples: Union[dict, list]) -> dict:
+        """Forward and compute losses.
+
+        ``batch_data_samples`` is either the data preprocessor's training output,
+        ``dict(bboxes_labels=(N, 6) tensor, img_metas=[...])``, or a list of
+        DetDataSample with ``gt_instances`` in network-input pixels.
+        """
+        if isinstance(batch_data_samples, dict):
+            gt_bboxes_labels = batch_data_samples['bboxes_labels']
+            img_metas = batch_data_samples.get('img_metas', [])
+        else:
+            gt_bboxes_labels = stack_gt_instances(batch_data_samples).to(feats[0].device)
+            img_metas = [s.metainfo for s in batch_data_samples]
+        return self.loss_by_feat(self(feats), gt_bboxes_labels, img_metas)
+
+    def assign(self, preds: Sequence[Tensor], gt_bboxes_labels: Tensor) -> list:
+        """Run the assigner on every scale; returns one GridAssignResult per scale."""
+        gt_boxes = xyxy_to_cxcywh(gt_bboxes_labels[:, 2:6].float())
+        gt_labels = gt_bboxes_labels[:, 1].long()
+        batch_idx = gt_bboxes_labels[:, 0].long()
+        results = []
+        for level, pred in enumerate(preds):
+            grid_size = tuple(pred.shape[2:4])
+            results.append(self.assigner.assign(gt_boxes, gt_labels, batch_idx,
+                                                self.anchors[level], grid_size,
+                                                self.strides[level]))
+        return results
+
+    def loss_by_feat(self, preds: Sequence[Tensor], gt_bboxes_labels: Tensor,
+                     img_metas: Optional[list] = None) -> dict:
+        """Losses from raw predictions.
+
+        Args:
+            preds: per scale (B, A, H, W, 5 + C) raw predictions.
+            gt_bboxes_labels: (N, 6) batch index, label, x1, y1, x2, y2 (input pixels).
+            img_metas: per-image meta (unused here; kept for custom heads).
+
+        Returns:
+            ``loss_obj``, ``loss_bbox``, ``loss_cls`` (summed over scales with
+            ``lambda_scales``; these make the total) and, for logging only, the
+            unweighted parts per scale (``obj_s8``, ``bbox_s8``, ``cls_s8``, ...) and
+            ``num_pos``.
+        """
+        gt_boxes = xyxy_to_cxcywh(gt_bboxes_labels[:, 2:6].float())
+        gt_labels = gt_bboxes_labels[:, 1].long()
+        assign_results = self.assign(preds, gt_bboxes_labels)
+        total = {'loss_obj': 0.0, 'loss_bbox': 0.0, 'loss_cls': 0.0}
+        logs = {}
+        num_pos = 0
+        for level, (pred, result) in enumerate(zip(preds, assign_results)):
+            obj_target = torch.zeros_like(pred[..., 0])
+            loss_bbox = loss_cls = pred.new_zeros(())
+            if result.num_pos:
+                num_pos += result.num_pos
+                slots = (result.batch_idx, result.anchor_idx, result.grid_y, result.grid_x)
+                pos_pred = pred[slots]  # (P, 5 + C)
+                grid_xy = torch.stack([result.grid_x, result.grid_y], dim=-1).to(pred.dtype)
+                anchor_wh = self.anchors[level][result.anchor_idx].to(pred.dtype)
+                pos_boxes = self.decode_boxes(pos_pred[:, 1:5], grid_xy, anchor_wh,
+                                              tuple(pred.shape[2:4]), self.strides[level])
+                target_boxes = gt_boxes[result.gt_idx].to(pred.dtype)
+                loss_bbox = self.loss_bbox(pos_boxes, target_boxes)
+                if self.assign_conf_method == 'iou':
+                    with torch.no_grad():
+                        iou = box_iou(cxcywh_to_xyxy(pos_boxes), cxcywh_to_xyxy(target_boxes))
+                    obj_target[slots] = iou.clamp(0, 1).to(obj_target.dtype)
+                else:
+                    obj_target[slots] = 1.0
+                if self.num_classes > 1:
+                    cls_target = torch.zeros_like(pos_pred[:, 5:])
+                    cls_target[torch.arange(result.num_pos), gt_labels[result.gt_idx]] = 1.0
+                    loss_cls = self.loss_cls(pos_pred[:, 5:], cls_target)
+            weight = None
+            if self.use_noobj_loss:
+                weight = torch.where(obj_target > 0, 1.0, self.lambda_noobj).to(obj_target)
+            loss_obj = self.loss_obj(pred[..., 0], obj_target, weight=weight)
+            scale_weight = self.lambda_scales[level]
+            total['loss_obj'] = total['loss_obj'] + scale_weight * self.lambda_obj * loss_obj
+            total['loss_bbox'] = total['loss_bbox'] + scale_weight * self.lambda_coord * loss_bbox
+            total['loss_cls'] = total['loss_cls'] + scale_weight * self.lambda_cls * loss_cls
+            stride = self.strides[level]
+            logs[f'obj_s{stride}'] = loss_obj.detach()
+            logs[f'bbox_s{stride}'] = loss_bbox.detach()
+            logs[f'cls_s{stride}'] = loss_cls.detach()
+        logs['num_pos'] = torch.tensor(float(num_pos), device=preds[0].device)
+        return {**total, **logs}
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, feats: Sequence[Tensor], batch_data_samples: list,
+                rescale: bool = True) -> list[InstanceData]:
+        img_metas = [s.metainfo for s in batch_data_samples]
+        return self.predict_by_feat(self(feats), img_metas, rescale=rescale)
+
+    def predict_by_feat(self, preds: Sequence[Tensor], batch_img_metas: list,
+                        rescale: bool = True, cfg: Optional[dict] = None) -> list[InstanceData]:
+        """Decode, score, NMS and rescale.
+
+        Score of a box = sigmoid(objectness) * max class probability, its label the
+        arg-max class. NMS runs once for the whole batch (class- and image-aware).
+
+        Returns:
+            Per image an InstanceData with ``bboxes`` (m, 4) xyxy (original-image pixels
+            when ``rescale``, else network-input pixels), ``scores`` (m,), ``labels`` (m,).
+        """
+        cfg = {**self.test_cfg, **(cfg or {})}
+        batch = preds[0].shape[0]
+        boxes, scores = [], []
+        for level, pred in enumerate(preds):
+            boxes.append(self.decode_level(pred, level).reshape(batch, -1, 4))
+            obj = pred[..., 0].sigmoid().reshape(batch, -1, 1)
+            scores.append(obj * pred[..., 5:].sigmoid().reshape(batch, -1, self.num_classes))
+        boxes = cxcywh_to_xyxy(torch.cat(boxes, dim=1)).float()  # (B, M, 4)
+        max_scores, labels = torch.cat(scores, dim=1).float().max(dim=-1)  # (B, M)
+
+        num_keep = min(int(cfg['nms_pre']), max_scores.shape[1])
+        top_scores, top_idx = max_scores.topk(num_keep, dim=1)
+        top_boxes = boxes.gather(1, top_idx[..., None].expand(-1, -1, 4))
+        top_labels = labels.gather(1, top_idx)
+        img_idx = torch.arange(batch, device=boxes.device)[:, None].expand_as(top_idx)
+        valid = top_scores > cfg['score_thr']
+        cand_boxes, cand_scores = top_boxes[valid], top_scores[valid]
+        cand_labels, cand_imgs = top_labels[valid], img_idx[valid]
+        keep = batched_nms(cand_boxes, cand_scores, cand_imgs * self.num_classes + cand_labels,
+                           cfg['nms_iou_thr'])  # sorted by score, descending
+        # at most max_per_img per image: rank each kept box within its image
+        keep = keep[torch.argsort(cand_imgs[keep], stable=True)]
+        counts = torch.bincount(cand_imgs[keep], minlength=batch)
+        starts = torch.cumsum(counts, 0) - counts
+        rank = torch.arange(keep.numel(), device=keep.device) - starts[cand_imgs[keep]]
+        keep = keep[rank < cfg['max_per_img']]
+        counts = torch.bincount(cand_imgs[keep], minlength=batch).tolist()
+
+        results = []
+        for img_keep, meta in zip(keep.split(counts), batch_img_metas):
+            bboxes = cand_boxes[img_keep]
+            if rescale:
+                bboxes = self.rescale_boxes(bboxes, meta)
+            results.append(InstanceData(bboxes=bboxes, scores=cand_scores[img_keep],
+                                        labels=cand_labels[img_keep]))
+        return results
+
+    @staticmethod
+    def rescale_boxes(bboxes: Tensor, meta: dict) -> Tensor:
+        """Network-input xyxy -> original-image xyxy: undo the letterbox padding
+        (``pad_param`` top, bottom, left, right) and resize (``scale_factor`` w, h),
+        then clip to ``ori_shape`` (h, w)."""
+        pad = meta.get('pad_param')
+        if pad is not None:
+            bboxes = bboxes - bboxes.new_tensor([pad[2], pad[0], pad[2], pad[0]])
+        scale = meta.get('scale_factor', (1.0, 1.0))
+        bboxes = bboxes / bboxes.new_tensor([scale[0], scale[1], scale[0], scale[1]])
+        if 'ori_shape' in meta:
+            height, width = meta['ori_shape'][:2]
+            bboxes[:, 0::2] = bboxes[:, 0::2].clamp(0, width)
+            bboxes[:, 1::2] = bboxes[:, 1::2].clamp(0, height)
+        return bboxes
