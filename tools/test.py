@@ -43,7 +43,9 @@ def build_cfg(args) -> Config:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     cfg.resume = False
-    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
+    evaluators = cfg.test_evaluator
+    if not isinstance(evaluators, list):
+        evaluators = [evaluators]
     for evaluator in evaluators:
         if evaluator.get('type') == 'CocoStyleMetric':
             evaluator['classwise'] = True

@@ -1,4 +1,5 @@
 """DetDataSample: the per-image container passed between pipeline, model and metric."""
+import torch
 from mmengine.structures import BaseDataElement, InstanceData
 
 
@@ -38,14 +39,12 @@ class DetDataSample(BaseDataElement):
     del _prop
 
 
-def stack_gt_instances(data_samples: list) -> 'torch.Tensor':
+def stack_gt_instances(data_samples: list) -> torch.Tensor:
     """Batch the GT of several images into one (N, 6) float tensor.
 
     Columns: batch index, label, x1, y1, x2, y2 (network-input pixels). Ignored
     instances are not included.
     """
-    import torch
-
     rows = []
     for i, sample in enumerate(data_samples):
         gt = sample.gt_instances

@@ -41,7 +41,9 @@ class FocalLoss(nn.Module):
                 reduction: str = None) -> Tensor:
         bce = F.binary_cross_entropy_with_logits(logits, targets.to(logits.dtype),
                                                  reduction='none')
-        loss = self.alpha * (1 - (-bce).exp()) ** self.gamma * bce if self.gamma else self.alpha * bce
+        loss = self.alpha * bce
+        if self.gamma:
+            loss = loss * (1 - (-bce).exp()) ** self.gamma
         if weight is not None:
             loss = loss * weight
         return self.loss_weight * _reduce(loss, reduction or self.reduction)

@@ -84,13 +84,14 @@ class BaseGridAssigner(metaclass=ABCMeta):
         return low + (high - low) * unit
 
     @staticmethod
-    def gt_cells(gt_boxes: Tensor, grid_size: tuple[int, int], stride: float) -> tuple[Tensor, Tensor]:
+    def gt_cells(gt_boxes: Tensor, grid_size: tuple[int, int],
+                 stride: float) -> tuple[Tensor, Tensor]:
         """(N,) cell row and column of each GT centre: floor(centre / stride), clamped
         to the map (a centre on the right or bottom edge belongs to the last cell)."""
         grid_h, grid_w = grid_size
-        cell_x = torch.div(gt_boxes[:, 0], stride, rounding_mode='floor').long().clamp(0, grid_w - 1)
-        cell_y = torch.div(gt_boxes[:, 1], stride, rounding_mode='floor').long().clamp(0, grid_h - 1)
-        return cell_y, cell_x
+        cell_x = torch.div(gt_boxes[:, 0], stride, rounding_mode='floor').long()
+        cell_y = torch.div(gt_boxes[:, 1], stride, rounding_mode='floor').long()
+        return cell_y.clamp(0, grid_h - 1), cell_x.clamp(0, grid_w - 1)
 
     def select(self, batch_idx: Tensor, anchor_idx: Tensor, grid_y: Tensor, grid_x: Tensor,
                gt_idx: Tensor, iou: Tensor, num_anchors: int,
