@@ -8,8 +8,9 @@ class DetDataSample(BaseDataElement):
 
     Fields (all :class:`~mmengine.structures.InstanceData`):
 
-    - ``gt_instances``: ``bboxes`` (n, 4) xyxy in network-input pixels (after the
-      pipeline), ``labels`` (n,) long.
+    - ``gt_instances``: ``bboxes`` (n, 4) xyxy, ``labels`` (n,) long. In training
+      pipelines the boxes are in network-input pixels; test pipelines load annotations
+      after the letterbox, so there they are in original-image pixels (for the metric).
     - ``ignored_instances``: boxes that count neither as hits nor misses in
       evaluation (VOC ``difficult``), same layout as ``gt_instances``.
     - ``pred_instances``: ``bboxes`` (m, 4) xyxy in original-image pixels,
