@@ -10,9 +10,11 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='DetVisualizationHook', draw=False))
 
-# EMA of the weights (validation and the best checkpoint use the EMA weights)
+# EMA of the weights (validation and the best checkpoint use the EMA weights); the momentum
+# anneals from 1 to `momentum` as gamma / (gamma + steps), as YOLOv5 warms its EMA up
 custom_hooks = [
-    dict(type='EMAHook', ema_type='ExpMomentumEMA', momentum=0.0001, update_buffers=True,
+    dict(type='EMAHook', ema_type='MomentumAnnealingEMA', momentum=0.0002, gamma=1000,
+         update_buffers=True,
          strict_load=False, priority=49)
 ]
 
