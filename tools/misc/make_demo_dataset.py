@@ -1,0 +1,36 @@
+"""Write the synthetic demo set (4 shape classes) in VOC layout.
+
+    python tools/misc/make_demo_dataset.py data/demo [--num-train 240] [--num-val 60] [--seed 0]
+
+Result: OUT_DIR/VOC2007/{JPEGImages, Annotations, ImageSets/Main/{trainval,test}.txt}.
+Train on it with ``VOCDataset(data_root=OUT_DIR, years=('VOC2007',), split='trainval',
+metainfo=dict(classes=('ellipse', 'rectangle', 'triangle', 'star')))`` and
+``model.bbox_head.num_classes=4``. The generator is
+:func:`yolo_toolbox.datasets.demo.make_demo_dataset`.
+"""
+import argparse
+from typing import Optional, Sequence
+
+from yolo_toolbox.datasets.demo import make_demo_dataset
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Write a small synthetic VOC-layout dataset')
+    parser.add_argument('out_dir', help='output folder (the VOCdevkit-like data_root)')
+    parser.add_argument('--num-train', type=int, default=240, help='images in trainval')
+    parser.add_argument('--num-val', type=int, default=60, help='images in test')
+    parser.add_argument('--seed', type=int, default=0, help='random seed (same seed, same set)')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> dict:
+    args = parse_args(argv)
+    info = make_demo_dataset(args.out_dir, args.num_train, args.num_val, args.seed)
+    print(f'wrote {info["num_train"]} trainval + {info["num_val"]} test images '
+          f'({info["num_objects"]} objects, {info["num_difficult"]} difficult) under '
+          f'{args.out_dir}/VOC2007; classes: {info["classes"]}')
+    return info
+
+
+if __name__ == '__main__':
+    main()
