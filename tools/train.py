@@ -43,7 +43,7 @@ def build_cfg(args) -> Config:
     if args.amp:
         setup_amp(cfg)
     if args.auto_scale_lr:
-        if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
+        if not cfg.get('auto_scale_lr') or 'base_batch_size' not in cfg.auto_scale_lr:
             raise RuntimeError('--auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) '
                                'in the config')
         cfg.auto_scale_lr.enable = True

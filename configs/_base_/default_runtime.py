@@ -15,7 +15,9 @@ default_hooks = dict(
 custom_hooks = [
     dict(type='EMAHook', ema_type='MomentumAnnealingEMA', momentum=0.0002, gamma=1000,
          update_buffers=True,
-         strict_load=False, priority=49)
+         strict_load=False, priority=49),
+    # average BatchNorm statistics (model and EMA) across ranks before checkpoints are saved
+    dict(type='SyncNormStatsHook'),
 ]
 
 env_cfg = dict(
@@ -25,7 +27,9 @@ env_cfg = dict(
 
 vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
 visualizer = dict(type='DetLocalVisualizer', vis_backends=vis_backends, name='visualizer')
-log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
+# smooth the per-scale loss parts and num_pos too, not only keys containing 'loss'
+log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True,
+                     mean_pattern=r'.*(loss|time|data_time|grad_norm|_s\d+|num_pos).*')
 
 log_level = 'INFO'
 load_from = None

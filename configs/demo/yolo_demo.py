@@ -66,6 +66,7 @@ default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=10, max_k
 custom_hooks = [
     dict(type='EMAHook', ema_type='MomentumAnnealingEMA', momentum=0.01, gamma=50,
          update_buffers=True,
-         strict_load=False, priority=49)
+         strict_load=False, priority=49),
+    dict(type='SyncNormStatsHook'),
 ]
 randomness = dict(seed=0)

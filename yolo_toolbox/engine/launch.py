@@ -33,6 +33,7 @@ def setup_distributed(cfg: Config, launcher: str) -> None:
     wrapper_cfg = cfg.get('model_wrapper_cfg') or {}
     wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
     wrapper_cfg['device_ids'] = None
+    wrapper_cfg.setdefault('broadcast_buffers', False)  # as mmengine's GPU default
     cfg.model_wrapper_cfg = wrapper_cfg
 
 
