@@ -174,3 +174,20 @@ def test_original_decodings():
     assert torch.allclose(all_grid, raw.tanh() * torch.tensor([10.0, 8.0]), atol=1e-5)
     single = build('SingleGridAssigner').decode_centre_offset(raw, (8, 8))
     assert torch.allclose(single, raw.sigmoid())
+
+
+def test_all_grid_separable_iou_equals_pairwise_box_iou():
+    from yolo_toolbox.models.task_modules.assigners import AllGridAssigner
+    from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy
+    gen = torch.Generator().manual_seed(0)
+    gt = torch.cat([torch.rand(30, 2, generator=gen) * 128,
+                    torch.rand(30, 2, generator=gen) * 100 + 2], dim=1)
+    grid_h, grid_w, stride = 8, 10, 16
+    ys, xs = torch.meshgrid((torch.arange(grid_h) + 0.5) * stride,
+                            (torch.arange(grid_w) + 0.5) * stride, indexing='ij')
+    anchor_boxes = torch.cat([torch.stack([xs, ys], -1)[None].expand(3, -1, -1, -1),
+                              ANCHORS[:, None, None, :].expand(-1, grid_h, grid_w, -1)], -1)
+    reference = box_iou(cxcywh_to_xyxy(gt)[:, None, None, None], cxcywh_to_xyxy(anchor_boxes)[None])
+    fast = AllGridAssigner.grid_iou(gt, ANCHORS, (grid_h, grid_w), stride)
+    assert fast.shape == (30, 3, grid_h, grid_w)
+    assert torch.allclose(fast, reference, atol=1e-6)

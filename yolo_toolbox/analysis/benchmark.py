@@ -1,0 +1,62 @@
+"""Timing of assigners on random GT, next to a forward pass of the model."""
+import math
+import statistics
+import time
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import Tensor
+
+from .assign import assign_scales
+
+
+def random_gt(batch_size: int = 16, num_gts: int = 50, shape: int = 640,
+              num_classes: int = 20, seed: int = 0) -> Tensor:
+    """Random GT rows (batch_size * num_gts, 6) ``[batch_idx, label, x1, y1, x2, y2]``.
+
+    Sides are log-uniform in [8, shape / 2] pixels (aspect ratio free), centres uniform
+    over the image, boxes clipped to the ``shape`` x ``shape`` image.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    num = batch_size * num_gts
+    wh = torch.empty(num, 2).uniform_(math.log(8.0), math.log(shape / 2), generator=gen).exp()
+    centre = torch.rand(num, 2, generator=gen) * shape
+    boxes = torch.cat([centre - wh / 2, centre + wh / 2], dim=1).clamp(0, shape)
+    batch_idx = torch.arange(batch_size).repeat_interleave(num_gts).float()
+    labels = torch.randint(num_classes, (num,), generator=gen).float()
+    return torch.cat([batch_idx[:, None], labels[:, None], boxes], dim=1)
+
+
+def median_ms(fn: Callable[[], object], repeat: int = 20, warmup: int = 2,
+              sync: Callable[[], None] = lambda: None) -> float:
+    """Median wall time of ``fn()`` in milliseconds over ``repeat`` runs."""
+    for _ in range(warmup):
+        fn()
+    sync()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def time_assigner(assigner, bboxes_labels: Tensor, input_hw: Sequence[int], anchors: Tensor,
+                  strides: Sequence[int], repeat: int = 20) -> dict:
+    """``dict(ms, num_pos)``: median time of assigning the batch at every scale, and the
+    positives it gives (all scales)."""
+    sync = torch.cuda.synchronize if bboxes_labels.is_cuda else (lambda: None)
+    results, _ = assign_scales(assigner, bboxes_labels, input_hw, anchors, strides)
+    ms = median_ms(lambda: assign_scales(assigner, bboxes_labels, input_hw, anchors, strides),
+                   repeat=repeat, sync=sync)
+    return dict(ms=ms, num_pos=sum(r.num_pos for r in results))
+
+
+def time_forward(model: torch.nn.Module, inputs: Tensor, repeat: int = 3) -> float:
+    """Median ms of ``model(inputs, mode='tensor')`` without gradients (eval mode)."""
+    sync = torch.cuda.synchronize if inputs.is_cuda else (lambda: None)
+    model.eval()
+    with torch.no_grad():
+        return median_ms(lambda: model(inputs, mode='tensor'), repeat=repeat, warmup=1,
+                         sync=sync)
