@@ -1,4 +1,4 @@
 from .assignment_visualizer import draw_assignment, gt_colours, save_rgb
-from .local_visualizer import DetLocalVisualizer, palette
+from .local_visualizer import DetLocalVisualizer
 
-__all__ = ['DetLocalVisualizer', 'draw_assignment', 'gt_colours', 'palette', 'save_rgb']
+__all__ = ['DetLocalVisualizer', 'draw_assignment', 'gt_colours', 'save_rgb']

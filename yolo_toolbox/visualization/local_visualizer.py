@@ -4,14 +4,8 @@ from typing import Optional
 import numpy as np
 from mmengine.visualization import Visualizer
 
+from yolo_toolbox.datasets.base_det_dataset import make_palette
 from yolo_toolbox.registry import VISUALIZERS
-
-
-def palette(num_classes: int) -> list[tuple[int, int, int]]:
-    """A fixed, well-spread RGB colour per class."""
-    rng = np.random.RandomState(42)
-    colours = rng.randint(64, 256, size=(max(num_classes, 1), 3))
-    return [tuple(int(v) for v in c) for c in colours]
 
 
 @VISUALIZERS.register_module()
@@ -60,8 +54,9 @@ class DetLocalVisualizer(Visualizer):
         Returns the drawn RGB image; writes it to ``out_file`` (any image extension)
         when given, otherwise to the visualisation backends.
         """
-        class_names = list((self.dataset_meta or {}).get('classes', []))
-        colours = palette(len(class_names) or 80)
+        meta = self.dataset_meta or {}
+        class_names = list(meta.get('classes', []))
+        colours = [tuple(c) for c in meta.get('palette') or make_palette(len(class_names) or 80)]
         self.set_image(image)
         if data_sample is not None:
             if draw_gt and 'gt_instances' in data_sample:

@@ -119,3 +119,17 @@ def test_predict_keeps_at_most_max_per_img_and_separates_images():
     for res in results:
         assert 0 < len(res) <= 5
         assert (res.scores[:-1] >= res.scores[1:]).all()
+
+
+def test_nms_keeps_overlapping_boxes_of_other_classes_and_images_left_of_zero():
+    head = build_head(test_cfg=dict(score_thr=0.1))
+    boxes = torch.tensor([[[-40.0, -30.0, 10.0, 20.0], [-39.0, -30.0, 10.0, 20.0],
+                           [-40.0, -29.0, 11.0, 20.0]],
+                          [[-40.0, -30.0, 10.0, 20.0], [500.0, 500.0, 501.0, 501.0],
+                           [0.0, 0.0, 1.0, 1.0]]])
+    scores = torch.zeros(2, 3, 3)
+    scores[0, 0, 0], scores[0, 1, 0], scores[0, 2, 1] = 0.9, 0.8, 0.7  # 1 dup of class 0
+    scores[1, 0, 0] = 0.6  # same box and class as image 0's best, other image
+    dets = head.nms(boxes, scores)
+    kept = {(int(d[0]), int(d[6]), round(float(d[5]), 2)) for d in dets}
+    assert kept == {(0, 0, 0.9), (0, 1, 0.7), (1, 0, 0.6)}

@@ -6,8 +6,9 @@ Call chains (the head orchestrates; the assigner decides positives and centre de
                    per scale: assigner.assign(...) -> decode the positives -> box, class
                    and objectness losses
     predict(): forward(feats) -> predict_by_feat(preds, img_metas)
-                   decode every slot -> score = objectness * class prob -> one batched
-                   NMS over the whole batch -> rescale to the original image
+                   decode_preds: every slot's box, score = objectness * class prob
+                   -> nms: one class- and image-aware NMS over the whole batch
+                   -> rescale to the original image
 
 Raw prediction layout: per scale (B, A, H, W, 5 + C) with the last dimension
 [objectness, x, y, w, h, class_0 ... class_{C-1}] (logits / raw values).
@@ -20,7 +21,7 @@ import torch
 from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
-from torchvision.ops import batched_nms
+from torchvision.ops import nms
 
 from yolo_toolbox.registry import MODELS, TASK_UTILS
 from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy, stack_gt_instances, xyxy_to_cxcywh
@@ -259,52 +260,78 @@ class YOLOHead(BaseModule):
         img_metas = [s.metainfo for s in batch_data_samples]
         return self.predict_by_feat(self(feats), img_metas, rescale=rescale)
 
-    def predict_by_feat(self, preds: Sequence[Tensor], batch_img_metas: list,
-                        rescale: bool = True, cfg: Optional[dict] = None) -> list[InstanceData]:
-        """Decode, score, NMS and rescale.
-
-        Score of a box = sigmoid(objectness) * max class probability, its label the
-        arg-max class. NMS runs once for the whole batch (class- and image-aware).
+    def decode_preds(self, preds: Sequence[Tensor]) -> tuple[Tensor, Tensor]:
+        """Raw predictions -> every slot's box and class scores.
 
         Returns:
-            Per image an InstanceData with ``bboxes`` (m, 4) xyxy (original-image pixels
-            when ``rescale``, else network-input pixels), ``scores`` (m,), ``labels`` (m,).
+            boxes (B, M, 4) xyxy in network-input pixels and scores (B, M, C) =
+            sigmoid(objectness) * sigmoid(class logit); M = sum over scales of A * H * W.
         """
-        cfg = {**self.test_cfg, **(cfg or {})}
         batch = preds[0].shape[0]
         boxes, scores = [], []
         for level, pred in enumerate(preds):
             boxes.append(self.decode_level(pred, level).reshape(batch, -1, 4))
             obj = pred[..., 0].sigmoid().reshape(batch, -1, 1)
             scores.append(obj * pred[..., 5:].sigmoid().reshape(batch, -1, self.num_classes))
-        boxes = cxcywh_to_xyxy(torch.cat(boxes, dim=1)).float()  # (B, M, 4)
-        max_scores, labels = torch.cat(scores, dim=1).float().max(dim=-1)  # (B, M)
+        return cxcywh_to_xyxy(torch.cat(boxes, dim=1)), torch.cat(scores, dim=1)
 
-        num_keep = min(int(cfg['nms_pre']), max_scores.shape[1])
-        top_scores, top_idx = max_scores.topk(num_keep, dim=1)
+    def nms(self, boxes: Tensor, scores: Tensor, cfg: Optional[dict] = None) -> Tensor:
+        """Class- and image-aware NMS over a whole batch, in one call (traceable to ONNX).
+
+        Each box gets the arg-max class and its score; per image the top ``nms_pre``
+        above ``score_thr`` enter NMS at ``nms_iou_thr``; at most ``max_per_img`` per
+        image are kept.
+
+        Args:
+            boxes: (B, M, 4) xyxy; scores: (B, M, C).
+
+        Returns:
+            dets (K, 7): image index, x1, y1, x2, y2, score, label; by descending score.
+        """
+        cfg = {**self.test_cfg, **(cfg or {})}
+        batch, num_boxes = scores.shape[:2]
+        max_scores, labels = scores.max(dim=-1)  # (B, M)
+        top_scores, top_idx = max_scores.topk(min(int(cfg['nms_pre']), num_boxes), dim=1)
         top_boxes = boxes.gather(1, top_idx[..., None].expand(-1, -1, 4))
         top_labels = labels.gather(1, top_idx)
         img_idx = torch.arange(batch, device=boxes.device)[:, None].expand_as(top_idx)
         valid = top_scores > cfg['score_thr']
         cand_boxes, cand_scores = top_boxes[valid], top_scores[valid]
         cand_labels, cand_imgs = top_labels[valid], img_idx[valid]
-        keep = batched_nms(cand_boxes, cand_scores, cand_imgs * self.num_classes + cand_labels,
-                           cfg['nms_iou_thr'])  # sorted by score, descending
-        # at most max_per_img per image: rank each kept box within its image
-        keep = keep[torch.argsort(cand_imgs[keep], stable=True)]
-        counts = torch.bincount(cand_imgs[keep], minlength=batch)
-        starts = torch.cumsum(counts, 0) - counts
-        rank = torch.arange(keep.numel(), device=keep.device) - starts[cand_imgs[keep]]
+        # shift each (image, class) group apart by more than the coordinate range; the
+        # range is taken from all boxes (min included: boxes may start left of 0), so it
+        # is defined even when no candidate passes score_thr
+        group = (cand_imgs * self.num_classes + cand_labels).to(boxes.dtype)
+        shift = group[:, None] * (boxes.max() - boxes.min() + 1)
+        keep = nms(cand_boxes + shift, cand_scores, cfg['nms_iou_thr'])  # score-descending
+        # at most max_per_img per image: rank of each kept box within its image
+        kept_imgs = cand_imgs[keep]
+        same_img = kept_imgs[None, :] == torch.arange(batch, device=boxes.device)[:, None]
+        rank = (same_img.long().cumsum(dim=1) * same_img.long()).sum(dim=0) - 1  # (K,)
         keep = keep[rank < cfg['max_per_img']]
-        counts = torch.bincount(cand_imgs[keep], minlength=batch).tolist()
+        return torch.cat([cand_imgs[keep, None].to(boxes.dtype), cand_boxes[keep],
+                          cand_scores[keep, None], cand_labels[keep, None].to(boxes.dtype)],
+                         dim=1)
 
+    def predict_by_feat(self, preds: Sequence[Tensor], batch_img_metas: list,
+                        rescale: bool = True, cfg: Optional[dict] = None) -> list[InstanceData]:
+        """Decode, score, NMS (:meth:`decode_preds`, :meth:`nms`) and rescale.
+
+        Returns:
+            Per image an InstanceData with ``bboxes`` (m, 4) xyxy (original-image pixels
+            when ``rescale``, else network-input pixels), ``scores`` (m,), ``labels`` (m,).
+        """
+        boxes, scores = self.decode_preds(preds)
+        dets = self.nms(boxes.float(), scores.float(), cfg)
+        img_idx = dets[:, 0].long()
         results = []
-        for img_keep, meta in zip(keep.split(counts), batch_img_metas):
-            bboxes = cand_boxes[img_keep]
+        for i, meta in enumerate(batch_img_metas):
+            img_dets = dets[img_idx == i]
+            bboxes = img_dets[:, 1:5]
             if rescale:
                 bboxes = self.rescale_boxes(bboxes, meta)
-            results.append(InstanceData(bboxes=bboxes, scores=cand_scores[img_keep],
-                                        labels=cand_labels[img_keep]))
+            results.append(InstanceData(bboxes=bboxes, scores=img_dets[:, 5],
+                                        labels=img_dets[:, 6].long()))
         return results
 
     @staticmethod

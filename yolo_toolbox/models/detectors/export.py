@@ -1,0 +1,65 @@
+"""A deployable view of a YOLODetector: normalise, network, decode (and optionally NMS).
+
+Used by ``tools/deployment/export_onnx.py``; everything here traces into an ONNX graph
+(``torch.onnx.export(..., dynamo=False)``). Decoding and NMS are the head's own
+(:meth:`YOLOHead.decode_preds`, :meth:`YOLOHead.nms`), so an exported model decodes
+exactly as the assigner the model was trained with declares.
+"""
+from typing import Optional
+
+from torch import Tensor, nn
+
+
+class YOLOExportModel(nn.Module):
+    """Detector -> ``(boxes, scores)`` or, with ``with_nms``, ``dets``.
+
+    Input ``images``: float32 (B, 3, H, W) letterboxed images in **BGR, 0-255** (the
+    pipeline's packed input as float); the data preprocessor's channel swap and
+    mean / std normalisation are part of the graph. H, W must be multiples of the
+    largest stride (32).
+
+    Outputs without NMS:
+        ``boxes`` (B, M, 4) x1, y1, x2, y2 in network-input pixels and ``scores``
+        (B, M, C) = sigmoid(objectness) * sigmoid(class logit), M = sum over scales
+        of A * H_s * W_s.
+
+    Output with NMS (same rule as :meth:`YOLOHead.predict_by_feat`: top ``nms_pre``
+    per image by max class score, ``score_thr``, class-aware NMS per image at
+    ``nms_iou_thr``, at most ``max_per_img`` per image):
+        ``dets`` (K, 7): batch index, x1, y1, x2, y2 (network-input pixels), score,
+        label; sorted by score (descending) over the whole batch.
+
+    Args:
+        detector: a :class:`YOLODetector` (eval mode).
+        with_nms: append NMS (exports to ONNX ``NonMaxSuppression``).
+        test_cfg: overrides of the head's ``test_cfg`` for the NMS.
+    """
+
+    def __init__(self, detector: nn.Module, with_nms: bool = False,
+                 test_cfg: Optional[dict] = None) -> None:
+        super().__init__()
+        self.detector = detector
+        self.head = detector.bbox_head
+        self.with_nms = with_nms
+        self.test_cfg = {**self.head.test_cfg, **(test_cfg or {})}
+        preprocessor = detector.data_preprocessor
+        self.bgr_to_rgb = bool(getattr(preprocessor, '_channel_conversion', False))
+        self._enable_normalize = bool(getattr(preprocessor, '_enable_normalize', False))
+        if self._enable_normalize:
+            self.register_buffer('mean', preprocessor.mean.clone().float(), persistent=False)
+            self.register_buffer('std', preprocessor.std.clone().float(), persistent=False)
+
+    def normalise(self, images: Tensor) -> Tensor:
+        """(B, 3, H, W) BGR 0-255 -> what the backbone expects."""
+        if self.bgr_to_rgb:
+            images = images[:, [2, 1, 0]]
+        if self._enable_normalize:
+            images = (images - self.mean) / self.std
+        return images
+
+    def forward(self, images: Tensor) -> tuple[Tensor, ...]:
+        preds = self.detector(self.normalise(images), mode='tensor')
+        boxes, scores = self.head.decode_preds(preds)
+        if self.with_nms:
+            return (self.head.nms(boxes, scores, self.test_cfg), )
+        return boxes, scores
