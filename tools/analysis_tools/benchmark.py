@@ -40,6 +40,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
 from mmengine.structures import InstanceData
 
+from yolo_toolbox.analysis.benchmark import median_ms, random_gt
 from yolo_toolbox.apis import build_test_pipeline, init_detector, test_input_size
 from yolo_toolbox.registry import DATASETS
 from yolo_toolbox.structures import DetDataSample
@@ -82,22 +83,10 @@ def timed(fn: Callable[[], object], iters: int, warmup: int, device: torch.devic
     return times
 
 
-def random_gt(num_images: int, num_gt: int, size: int, num_classes: int,
-              gen: torch.Generator) -> torch.Tensor:
-    """(num_images * num_gt, 6) batch index, label, x1, y1, x2, y2 in input pixels; boxes
-    8 to size / 2 pixels wide and high, inside the image."""
-    count = num_images * num_gt
-    wh = 8 + torch.rand(count, 2, generator=gen) * (size / 2 - 8)
-    x1y1 = torch.rand(count, 2, generator=gen) * (size - wh)
-    labels = torch.randint(0, num_classes, (count, 1), generator=gen).float()
-    batch_idx = torch.arange(num_images).repeat_interleave(num_gt)[:, None].float()
-    return torch.cat([batch_idx, labels, x1y1, x1y1 + wh], dim=1)
-
-
 def random_train_batch(batch_size: int, size: int, num_gt: int, num_classes: int,
                        gen: torch.Generator) -> dict:
     """What the train dataloader yields: uint8 images and DetDataSamples with GT."""
-    gt = random_gt(batch_size, num_gt, size, num_classes, gen)
+    gt = random_gt(batch_size, num_gt, size, num_classes, seed=0)
     inputs, samples = [], []
     for i in range(batch_size):
         inputs.append(torch.randint(0, 256, (3, size, size), dtype=torch.uint8, generator=gen))
@@ -129,12 +118,11 @@ def bench_data_pipeline(cfg, num_samples: int) -> tuple[Optional[float], list, s
 def bench_assign(head, size: int, iters: int, device: torch.device,
                  num_images: int = 16, num_gt: int = 50) -> float:
     """Median ms of ``head.assign`` for ``num_images`` x ``num_gt`` GTs over all scales."""
-    gen = torch.Generator().manual_seed(1)
-    gt = random_gt(num_images, num_gt, size, head.num_classes, gen).to(device)
+    gt = random_gt(num_images, num_gt, size, head.num_classes, seed=1).to(device)
     preds = [torch.empty(num_images, head.num_anchors, size // s, size // s, head.num_attrib,
                          device=device) for s in head.strides]
-    times = timed(lambda: head.assign(preds, gt), iters, 3, device)
-    return statistics.median(times) * 1000
+    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
+    return median_ms(lambda: head.assign(preds, gt), repeat=iters, warmup=3, sync=sync)
 
 
 def run(args: argparse.Namespace) -> dict:

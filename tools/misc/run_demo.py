@@ -67,7 +67,8 @@ def main() -> None:
     print('\n==== yolo_toolbox demo ====')
     print(f'checkpoint:  {checkpoint}')
     print(summary[-1] if summary else test_out[-2000:])
-    print(f'predictions: {pred_dir}/ (images with boxes, predictions.json)')
+    print(f'pictures:    {pred_dir}/vis/ (test images with predicted boxes)')
+    print(f'json:        {pred_dir}/predictions.json')
     print(f'train time: {train_time / 60:.1f} min, total wall time: '
           f'{(time.time() - start) / 60:.1f} min')
 
