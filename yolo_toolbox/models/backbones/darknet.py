@@ -1,13 +1,12 @@
 """Darknet-53 backbone with a width multiplier (the original system's ``DarkNet``)."""
 from typing import Optional, Sequence, Tuple
 
-from mmengine.model import BaseModule
 from torch import Tensor, nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from yolo_toolbox.registry import MODELS
 
 from ..layers import BN_CFG, RELU_CFG, conv_norm_act
+from .base_backbone import BaseBackbone
 
 
 class DarknetResidualBlock(nn.Module):
@@ -28,7 +27,7 @@ class DarknetResidualBlock(nn.Module):
 
 
 @MODELS.register_module()
-class Darknet(BaseModule):
+class Darknet(BaseBackbone):
     """Darknet-53 (no pretrained weights), laid out as in the original system.
 
     ``stage0`` = 3x3 conv (3 -> ch) + 3x3 stride-2 conv (ch -> 2ch); ``stage1`` .. ``stage5``
@@ -101,16 +100,6 @@ class Darknet(BaseModule):
                 module.eval()
                 for param in module.parameters():
                     param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'Darknet':
-        """Switch train/eval mode, keeping frozen stages (and all BNs if norm_eval) in eval."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
-        return self
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
         """(B, 3, H, W) images -> tuple of feature maps, one per ``out_indices`` entry."""

@@ -15,14 +15,13 @@ from typing import Optional, Sequence, Tuple
 import torch
 from mmcv.cnn import build_activation_layer
 from mmengine.logging import print_log
-from mmengine.model import BaseModule
 from torch import Tensor, nn
-from torch.nn.modules.batchnorm import _BatchNorm
 from torchvision import models as tv_models
 
 from yolo_toolbox.registry import MODELS
 
 from ..layers import RELU_CFG
+from .base_backbone import BaseBackbone
 
 # depth -> (torchvision constructor name, block expansion)
 _ARCH_SETTINGS = {
@@ -81,7 +80,7 @@ def _replace_relu_(module: nn.Module, act_cfg: dict) -> None:
 
 
 @MODELS.register_module()
-class ResNet(BaseModule):
+class ResNet(BaseBackbone):
     """torchvision ResNet-18/34/50/101/152 with a width multiplier, returning multi-scale maps.
 
     Args:
@@ -182,16 +181,6 @@ class ResNet(BaseModule):
             module.eval()
             for param in module.parameters():
                 param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'ResNet':
-        """Switch train/eval mode, keeping frozen stages (and all BNs if norm_eval) in eval."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
-        return self
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
         """(B, 3, H, W) images -> tuple of feature maps, one per ``out_indices`` entry."""
