@@ -1,13 +1,12 @@
 """Train a detector: ``python tools/train.py CONFIG [--work-dir DIR] [--amp] [--resume [CKPT]]``."""
 import argparse
 import os
-import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from yolo_toolbox.engine import setup_amp, setup_distributed, setup_sync_bn
-from yolo_toolbox.utils import register_all_modules
+from yolo_toolbox.utils import load_config
 
 
 def parse_args(argv=None):
@@ -33,13 +32,7 @@ def parse_args(argv=None):
 
 
 def build_cfg(args) -> Config:
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args.config, args.cfg_options, args.work_dir)
     if args.amp:
         setup_amp(cfg)
     if args.auto_scale_lr:
@@ -60,7 +53,6 @@ def build_cfg(args) -> Config:
 
 def main(argv=None):
     args = parse_args(argv)
-    register_all_modules()
     cfg = build_cfg(args)
     runner = Runner.from_cfg(cfg)
     runner.train()

@@ -15,8 +15,7 @@ from typing import Optional, Sequence
 
 import cv2
 import numpy as np
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import DictAction
 
 IGNORED_COLOUR = (160, 160, 160)  # BGR
 
@@ -60,13 +59,9 @@ def draw_sample(packed: dict, classes: Sequence[str], palette: Sequence[tuple],
 
 def main(argv: Optional[Sequence[str]] = None) -> list:
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
     from yolo_toolbox.registry import DATASETS
-    from yolo_toolbox.utils import register_all_modules
-    register_all_modules()
-    init_default_scope(cfg.get('default_scope', 'yolo_toolbox'))
+    from yolo_toolbox.utils import load_config
+    cfg = load_config(args.config, args.cfg_options)
 
     dataset = DATASETS.build(cfg[f'{args.phase}_dataloader']['dataset'])
     classes, palette = dataset.metainfo['classes'], dataset.metainfo.get('palette') or []

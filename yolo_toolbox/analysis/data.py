@@ -13,14 +13,13 @@ from typing import Optional
 import numpy as np
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from mmengine.registry import init_default_scope
 from mmengine.runner import set_random_seed
-from mmengine.utils import import_modules_from_strings
 from torch import Tensor
 from torch.utils.data import DataLoader, Subset
 
 from yolo_toolbox.registry import DATASETS, MODELS
 from yolo_toolbox.structures import stack_gt_instances
+from yolo_toolbox.utils import load_config  # noqa: F401  (re-exported for the tools)
 
 
 @dataclass
@@ -42,21 +41,6 @@ class GTBatch:
     @property
     def num_images(self) -> int:
         return len(self.img_metas)
-
-
-def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """A config with ``--cfg-options`` merged, all modules registered and the default
-    scope set. The config's ``custom_imports`` (e.g. a user's assigner module, found on
-    ``PYTHONPATH``) are imported, also when set by ``cfg_options``."""
-    from yolo_toolbox.utils import register_all_modules
-    register_all_modules()
-    cfg = Config.fromfile(path)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-        if cfg.get('custom_imports'):  # also those set by the options
-            import_modules_from_strings(**cfg.custom_imports)
-    init_default_scope(cfg.get('default_scope', 'yolo_toolbox'))
-    return cfg
 
 
 def find_img_scale(cfg: Config) -> tuple[int, int]:

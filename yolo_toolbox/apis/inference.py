@@ -32,18 +32,6 @@ ImageType = Union[str, os.PathLike, np.ndarray]
 _LOADING_STEPS = ('LoadImageFromFile', 'LoadAnnotations')
 
 
-def _as_config(config: Union[str, os.PathLike, Config], cfg_options: Optional[dict]) -> Config:
-    if isinstance(config, (str, os.PathLike)):
-        config = Config.fromfile(str(config))
-    elif isinstance(config, Config):
-        config = copy.deepcopy(config)
-    else:
-        raise TypeError(f'config must be a file path or a Config, got {type(config).__name__}')
-    if cfg_options:
-        config.merge_from_dict(cfg_options)
-    return config
-
-
 def _test_dataset_cfg(cfg: Config) -> dict:
     """The dataset config of ``test_dataloader`` (unwrapping ``dataset=dict(dataset=...)``)."""
     loader = cfg.get('test_dataloader') or cfg.get('val_dataloader')
@@ -98,9 +86,8 @@ def init_detector(config: Union[str, os.PathLike, Config], checkpoint: Optional[
         (``classes``: from the checkpoint's ``meta.dataset_meta`` if it has the head's
         class count, otherwise from the config, see :func:`dataset_meta_from_config`).
     """
-    from yolo_toolbox.utils import register_all_modules
-    register_all_modules()
-    cfg = _as_config(config, cfg_options)
+    from yolo_toolbox.utils import load_config
+    cfg = load_config(config, cfg_options)
     model_cfg = copy.deepcopy(cfg.model)
     if checkpoint is not None and 'pretrained' in model_cfg.get('backbone', {}):
         model_cfg.backbone.pretrained = None  # the checkpoint holds every weight
