@@ -37,3 +37,17 @@ def test_custom_imports_given_as_options_are_imported(tmp_path, monkeypatch):
                                                 allow_failed_imports=False)})
     assert 'opt_imported_assigner' in sys.modules
     assert TASK_UTILS.get('OptionImportedAssigner') is not None
+
+
+def test_num_workers_zero_turns_persistent_workers_off():
+    """``--cfg-options train_dataloader.num_workers=0`` alone must give a loader PyTorch
+    accepts (the base config has persistent_workers=True)."""
+    base = load_config(CONFIG)
+    assert base.train_dataloader.persistent_workers is True
+    cfg = load_config(CONFIG, {'train_dataloader.num_workers': 0})
+    assert cfg.train_dataloader.num_workers == 0
+    assert cfg.train_dataloader.persistent_workers is False
+    assert cfg.val_dataloader.persistent_workers is True  # untouched: it has workers
+    from torch.utils.data import DataLoader
+    DataLoader(list(range(4)), num_workers=cfg.train_dataloader.num_workers,
+               persistent_workers=cfg.train_dataloader.persistent_workers)

@@ -17,7 +17,9 @@ def load_config(config: Union[str, os.PathLike, Config], cfg_options: Optional[d
     The config's ``custom_imports`` (e.g. a user's assigner module, found on
     ``PYTHONPATH``) are imported, also when they were set by ``cfg_options``. With
     ``work_dir`` (or when the config has none) ``cfg.work_dir`` is set: the given one,
-    else ``./work_dirs/<config name>``.
+    else ``./work_dirs/<config name>``. A dataloader with ``num_workers=0`` gets
+    ``persistent_workers=False`` (PyTorch refuses the pair), so
+    ``--cfg-options train_dataloader.num_workers=0`` works on its own.
     """
     from .setup_env import register_all_modules
     register_all_modules()
@@ -37,5 +39,10 @@ def load_config(config: Union[str, os.PathLike, Config], cfg_options: Optional[d
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(key)
+        if isinstance(loader, dict) and loader.get('num_workers', 0) == 0 \
+                and loader.get('persistent_workers'):
+            loader['persistent_workers'] = False
     init_default_scope(cfg.get('default_scope', 'yolo_toolbox'))
     return cfg

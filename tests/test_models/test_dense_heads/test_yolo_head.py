@@ -133,3 +133,31 @@ def test_nms_keeps_overlapping_boxes_of_other_classes_and_images_left_of_zero():
     dets = head.nms(boxes, scores)
     kept = {(int(d[0]), int(d[6]), round(float(d[5]), 2)) for d in dets}
     assert kept == {(0, 0, 0.9), (0, 1, 0.7), (1, 0, 0.6)}
+
+
+def test_prediction_convs_have_no_bias_by_default_like_the_original():
+    head = build_head()
+    assert all(conv.bias is None for conv in head.convs)
+    # so an all-zero feature map predicts exactly 0 logits: p = 0.5 everywhere
+    outs = head([torch.zeros(1, c, 4, 4) for c in IN_CHANNELS])
+    assert all(o.abs().max() == 0 for o in outs)
+
+
+def test_prior_prob_sets_objectness_and_class_bias():
+    head = build_head(conv_bias=True, prior_prob=0.01)
+    outs = head([torch.zeros(1, c, 4, 4) for c in IN_CHANNELS])
+    for out in outs:
+        assert torch.allclose(out[..., 0].sigmoid(), torch.tensor(0.01), atol=1e-6)
+        assert torch.allclose(out[..., 5:].sigmoid(), torch.tensor(0.01), atol=1e-6)
+        assert out[..., 1:5].abs().max() == 0  # box outputs start unbiased
+    # a bias with PyTorch's default init: small, not at the prior
+    head = build_head(conv_bias=True)
+    bias = head.convs[0].bias
+    assert bias is not None and bias.abs().max() <= 1 / IN_CHANNELS[0] ** 0.5
+
+
+def test_prior_prob_needs_a_bias_and_a_probability():
+    with pytest.raises(ValueError, match='conv_bias=True'):
+        build_head(prior_prob=0.01)
+    with pytest.raises(ValueError, match='prior_prob'):
+        build_head(conv_bias=True, prior_prob=1.5)

@@ -75,3 +75,37 @@ def test_neck_invalid_inputs():
     neck = MODELS.build(dict(type='YOLOSPPPAN', in_channels=(16, 32, 64)))
     with pytest.raises(ValueError):
         neck(_feats((32, 64), (64, 64)))
+
+
+def _convs(module):
+    return [m for m in module.modules() if isinstance(m, nn.Conv2d)]
+
+
+@pytest.mark.parametrize('kind', ['neck', 'darknet'])
+def test_conv_init_pytorch_default_vs_kaiming_fan_out(kind):
+    """'pytorch' (default, the original's): U(-1/sqrt(fan_in), 1/sqrt(fan_in)), std
+    1/sqrt(3 fan_in); 'kaiming_fan_out' (mmcv ConvModule): N(0, 2/fan_out)."""
+    cfg = (dict(type='YOLOSPPPAN', in_channels=(64, 128, 256)) if kind == 'neck'
+           else dict(type='Darknet', channel_sparsity=0.25))
+    torch.manual_seed(0)
+    default = MODELS.build(cfg)
+    default.init_weights()
+    kaiming = MODELS.build({**cfg, 'conv_init': 'kaiming_fan_out'})
+    kaiming.init_weights()
+    checked = 0
+    for conv_default, conv_kaiming in zip(_convs(default), _convs(kaiming)):
+        weight = conv_default.weight
+        fan_in = weight[0].numel()
+        fan_out = weight.shape[0] * weight[0, 0].numel()
+        assert weight.abs().max() <= 1 / fan_in ** 0.5 + 1e-7
+        if weight.numel() >= 4096:  # enough samples for a 10% test of the std
+            checked += 1
+            assert weight.std().item() == pytest.approx((3 * fan_in) ** -0.5, rel=0.1)
+            assert conv_kaiming.weight.std().item() == pytest.approx((2 / fan_out) ** 0.5,
+                                                                      rel=0.1)
+    assert checked >= 5
+
+
+def test_conv_init_name_is_checked():
+    with pytest.raises(ValueError, match='conv_init'):
+        MODELS.build(dict(type='YOLOSPPPAN', in_channels=(64, 128, 256), conv_init='xavier'))

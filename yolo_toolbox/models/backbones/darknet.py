@@ -5,7 +5,7 @@ from torch import Tensor, nn
 
 from yolo_toolbox.registry import MODELS
 
-from ..layers import BN_CFG, RELU_CFG, conv_norm_act
+from ..layers import BN_CFG, RELU_CFG, conv_norm_act, reset_conv_init_
 from .base_backbone import BaseBackbone
 
 
@@ -45,6 +45,8 @@ class Darknet(BaseBackbone):
         norm_eval: keep every BN in eval mode during training.
         norm_cfg: normalisation config (``dict(type='SyncBN')`` for multi-GPU BN).
         act_cfg: activation config (the original's ``act_type``).
+        conv_init: 'pytorch' (PyTorch's default conv init, the original's; default) or
+            'kaiming_fan_out' (mmcv ConvModule's).
         init_cfg: mmengine initialisation config.
 
     Attributes:
@@ -61,8 +63,10 @@ class Darknet(BaseBackbone):
                  channel_sparsity: float = 1.0, out_indices: Sequence[int] = (3, 4, 5),
                  frozen_stages: int = -1, norm_eval: bool = False,
                  norm_cfg: dict = BN_CFG, act_cfg: dict = RELU_CFG,
-                 init_cfg: Optional[dict] = None) -> None:
+                 conv_init: str = 'pytorch', init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        reset_conv_init_(nn.Identity(), conv_init)  # validates the name early
+        self.conv_init = conv_init
         if arch not in self.arch_settings:
             raise ValueError(f'Darknet arch must be one of {list(self.arch_settings)}, got {arch}')
         ch = int(base_channels * channel_sparsity)
@@ -88,6 +92,11 @@ class Darknet(BaseBackbone):
         self.out_channels: Tuple[int, ...] = tuple(stage_channels[i] for i in self.out_indices)
         self.strides: Tuple[int, ...] = tuple(self._STAGE_STRIDES[i] for i in self.out_indices)
         self._freeze_stages()
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if not (isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained'):
+            reset_conv_init_(self, self.conv_init)
 
     def _stage_modules(self, index: int) -> Tuple[nn.Module, ...]:
         """The modules run for stage ``index``: its downsampling conv (if any), then its blocks."""

@@ -8,7 +8,8 @@ from torch import Tensor, nn
 
 from yolo_toolbox.registry import MODELS
 
-from ..layers import BN_CFG, RELU_CFG, DepthwiseSeparableConv, SPPBlock, conv_norm_act
+from ..layers import (BN_CFG, RELU_CFG, DepthwiseSeparableConv, SPPBlock, conv_norm_act,
+                      reset_conv_init_)
 
 
 @MODELS.register_module()
@@ -37,6 +38,8 @@ class YOLOSPPPAN(BaseModule):
         pool_sizes: SPP max-pool kernel sizes.
         norm_cfg: normalisation config (``dict(type='SyncBN')`` for multi-GPU BN).
         act_cfg: activation config.
+        conv_init: 'pytorch' (PyTorch's default conv init, the original's; default) or
+            'kaiming_fan_out' (mmcv ConvModule's). See :func:`reset_conv_init_`.
         init_cfg: mmengine initialisation config.
 
     Attributes:
@@ -45,8 +48,11 @@ class YOLOSPPPAN(BaseModule):
 
     def __init__(self, in_channels: Sequence[int], use_spp: bool = True,
                  pool_sizes: Sequence[int] = (5, 9, 13), norm_cfg: dict = BN_CFG,
-                 act_cfg: dict = RELU_CFG, init_cfg: Optional[dict] = None) -> None:
+                 act_cfg: dict = RELU_CFG, conv_init: str = 'pytorch',
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        reset_conv_init_(nn.Identity(), conv_init)  # validates the name early
+        self.conv_init = conv_init
         if len(in_channels) != 3:
             raise ValueError(f'YOLOSPPPAN needs 3 input maps (strides 8/16/32), got {in_channels}')
         self.in_channels = tuple(in_channels)
@@ -69,6 +75,10 @@ class YOLOSPPPAN(BaseModule):
         self.head3 = nn.Sequential(DepthwiseSeparableConv(c2 + c2, c, 3, **cfg),
                                    conv_norm_act(c, c, 1, **cfg))
         self.out_channels: Tuple[int, int, int] = (c4, c2, c)
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        reset_conv_init_(self, self.conv_init)
 
     @staticmethod
     def _up_cat(coarse: Tensor, fine: Tensor) -> Tensor:
