@@ -53,6 +53,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--epochs', type=int, default=31)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--eval-every', type=int, default=5)
+    parser.add_argument('--eval-epochs', type=int, nargs='+', default=[],
+                        help='evaluate at these epochs too (e.g. 31 for the equal-epoch point)')
     parser.add_argument('--copy-init', action='store_true',
                         help="start ours from the original's initial weights")
     parser.add_argument('--log-steps', type=int, default=0,
@@ -274,7 +276,7 @@ def run(args) -> dict:
             step += 1
             bar.update()
         print()
-        if epoch % args.eval_every == 0 or epoch == args.epochs:
+        if epoch % args.eval_every == 0 or epoch == args.epochs or epoch in args.eval_epochs:
             for name, entry in systems.items():
                 res = evaluate(name, entry['model'], head, val_loader, preprocessor,
                                cfg.val_evaluator, dataset_meta)

@@ -9,8 +9,8 @@ detection quality is judged on sets that differ from it in every axis that matte
     faces, italics, stroke widths, rotation by resampling), **colour unrelated to the
     class**, on cluttered backgrounds (random rectangles, texture, noise) with
     unlabelled distractor characters; **wide images** (448-640 x 192-320), **dense**
-    (4-16 objects), **many small objects** (10-96 px); objects under 12 px are
-    ``difficult``.
+    (4-12 objects), **many small objects** (16-128 px character height); objects whose
+    box is under 16 px on its longer side are ``difficult``.
 ``outlines``
     five hollow/patterned classes ``ring cross arrow checker crescent`` with random
     colour, rotation and line width, on blurred blob backgrounds, **tall images**
@@ -169,14 +169,14 @@ def _place_objects(rng: np.random.Generator, img: np.ndarray, classes: Tuple[str
 def _make_glyphs_image(rng: np.random.Generator) -> Tuple[np.ndarray, List[dict]]:
     width, height = int(rng.integers(448, 641)), int(rng.integers(192, 321))
     img = _cluttered_background(rng, height, width)
-    for _ in range(int(rng.integers(0, 5))):  # unlabelled distractor characters
+    for _ in range(int(rng.integers(0, 4))):  # unlabelled distractor characters
         char = _DISTRACTOR_CHARS[int(rng.integers(len(_DISTRACTOR_CHARS)))]
         mask = _glyph_mask(rng, char, float(rng.uniform(10, 60)), rng.uniform(0, width),
                            rng.uniform(0, height), height, width)
         img[mask > 0] = _random_colour(rng)
-    objects = _place_objects(rng, img, GLYPH_CLASSES, int(rng.integers(4, 17)), (10, 96),
+    objects = _place_objects(rng, img, GLYPH_CLASSES, int(rng.integers(4, 13)), (16, 128),
                              max_iou=0.1, max_cover=0.3, mask_fn=_glyph_mask,
-                             difficult_below=12)
+                             difficult_below=16)
     img = cv2.GaussianBlur(img, (3, 3), 0.5)
     return img, objects
 

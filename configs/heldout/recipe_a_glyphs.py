@@ -1,0 +1,17 @@
+# Candidate small-data recipe A (chosen on data/ablation_glyphs, a set that is not reported):
+# the original recipe's data (letterbox + flip) with EMA, 1-epoch warmup, cosine LR 2e-3.
+_base_ = './original_recipe_glyphs.py'
+max_epochs = 44
+train_cfg = dict(max_epochs=max_epochs, val_interval=4)
+optim_wrapper = dict(optimizer=dict(lr=2e-3))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min_ratio=0.05, by_epoch=True, begin=1, end=max_epochs,
+         T_max=max_epochs - 1, convert_to_iter_based=True),
+]
+custom_hooks = [
+    dict(type='EMAHook', ema_type='MomentumAnnealingEMA', momentum=0.01, gamma=50,
+         update_buffers=True, strict_load=False, priority=49),
+    dict(type='SyncNormStatsHook'),
+]
