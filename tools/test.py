@@ -1,5 +1,5 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT`` prints mAP@0.5, mAP@0.5:0.95
-and the per-class AP table."""
+and the per-class AP table; a progress bar with ETA runs over the test batches."""
 import argparse
 import os
 import os.path as osp
@@ -56,6 +56,9 @@ def build_cfg(args) -> Config:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError('--out must be a .pkl file')
         cfg.test_evaluator = [*evaluators, dict(type='DumpResults', out_file_path=args.out)]
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(isinstance(h, dict) and h.get('type') == 'ProgressBarHook' for h in hooks):
+        cfg.custom_hooks = [*hooks, dict(type='ProgressBarHook', stages=['test'])]
     setup_distributed(cfg, args.launcher)
     return cfg
 

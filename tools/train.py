@@ -1,12 +1,19 @@
-"""Train a detector: ``python tools/train.py CONFIG [--work-dir DIR] [--amp] [--resume [CKPT]]``."""
+"""Train a detector: ``python tools/train.py CONFIG [--work-dir DIR] [--amp] [--resume [CKPT]]``.
+
+``--resume`` without a path continues from ``WORK_DIR/last_checkpoint``, or, when that
+file does not load (a run killed during a save by an older version), from the newest
+checkpoint of the work dir that does; each skipped file is logged with the reason.
+Every run gets a ``NonFiniteLossHook`` (stop at a NaN/inf loss, or skip the step with
+``--on-nonfinite-loss skip``) unless the config has one.
+"""
 import argparse
 import os
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from yolo_toolbox.engine import setup_amp, setup_distributed, setup_sync_bn
-from yolo_toolbox.utils import load_config
+from yolo_toolbox.engine import add_nonfinite_loss_hook, setup_amp, setup_distributed, setup_sync_bn
+from yolo_toolbox.utils import find_resumable_checkpoint, load_config
 
 
 def parse_args(argv=None):
@@ -19,7 +26,11 @@ def parse_args(argv=None):
                         help='scale the LR with the total batch size (auto_scale_lr in config)')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
-        help='resume from CKPT; without a value, from the latest checkpoint in the work dir')
+        help='resume from CKPT; without a value, from the latest checkpoint in the work dir '
+             'that loads')
+    parser.add_argument('--on-nonfinite-loss', choices=['stop', 'skip'], default=None,
+                        help='at a NaN/inf loss: stop with a message naming the last good '
+                             "checkpoint (default), or skip the step and count it")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. model.bbox_head.num_classes=3')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -40,12 +51,14 @@ def build_cfg(args) -> Config:
             raise RuntimeError('--auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) '
                                'in the config')
         cfg.auto_scale_lr.enable = True
+    args.resume_notes = []
     if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
+        cfg.load_from, args.resume_notes = find_resumable_checkpoint(cfg.work_dir)
+        cfg.resume = cfg.load_from is not None  # no checkpoint at all: start from scratch
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    add_nonfinite_loss_hook(cfg, args.on_nonfinite_loss)
     setup_sync_bn(cfg)
     setup_distributed(cfg, args.launcher)
     return cfg
@@ -55,6 +68,8 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = build_cfg(args)
     runner = Runner.from_cfg(cfg)
+    for note in args.resume_notes:  # now that the runner exists: in its log file too
+        runner.logger.warning(f'--resume: {note}')
     runner.train()
 
 

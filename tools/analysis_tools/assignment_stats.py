@@ -15,7 +15,8 @@ pixels), and positives out of the assigner's declared reach (should be 0). Defin
 config's match_iou_thres / filter_by_max_iou), registered names (your own, imported with
 the config's ``custom_imports``) or ``config``; default: ``model.bbox_head.assigner``.
 Every assigner sees the same augmented batches. Prints a table and writes
-``OUT_DIR/assignment_stats.csv`` and ``OUT_DIR/assignment_stats.png``.
+``OUT_DIR/assignment_stats.csv`` and ``OUT_DIR/assignment_stats.png``. A progress bar
+with ETA runs over the batches.
 """
 import argparse
 import os
@@ -67,7 +68,7 @@ def main(argv: Optional[Sequence[str]] = None) -> list:
              for name, a in assigners.items()}
     for batch in iter_gt_batches(cfg, args.num_images, no_aug=args.no_aug,
                                  batch_size=args.batch_size, num_workers=args.num_workers,
-                                 seed=args.seed):
+                                 seed=args.seed, progress=True):
         sizes = grid_sizes(batch.input_hw, strides)
         for name, assigner in assigners.items():
             results, candidates = assign_scales(assigner, batch.bboxes_labels, batch.input_hw,

@@ -19,6 +19,7 @@ Measures, after ``--warmup`` untimed iterations:
 - assignment: the head's ``assign`` (its assigner on all scales) for 16 images x 50 GTs
   at the benchmark size, median ms per batch.
 
+Each measurement shows a progress bar (mmengine's ``ProgressBar``: done/total, ETA).
 Each result's 1-minute load average is recorded: on a shared machine, torch's OpenMP
 threads wait on each other and ``--threads 1`` can be several times faster than the
 default of one thread per core.
@@ -29,6 +30,7 @@ import os
 import os.path as osp
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from typing import Optional, Sequence
@@ -39,6 +41,7 @@ from mmengine.config import DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
 from mmengine.structures import InstanceData
+from mmengine.utils import ProgressBar
 
 from yolo_toolbox.analysis.benchmark import median_ms, random_gt
 from yolo_toolbox.apis import build_test_pipeline, init_detector, test_input_size
@@ -66,13 +69,20 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def timed(fn: Callable[[], object], iters: int, warmup: int, device: torch.device) -> list:
-    """Seconds per call of ``fn`` for ``iters`` calls after ``warmup`` untimed ones."""
+def timed(fn: Callable[[], object], iters: int, warmup: int, device: torch.device,
+          label: Optional[str] = None) -> list:
+    """Seconds per call of ``fn`` for ``iters`` calls after ``warmup`` untimed ones.
+
+    With ``label``, a progress bar (calls done / ``warmup + iters``, ETA) is printed; it
+    is updated outside the timed intervals.
+    """
     def sync():
         if device.type == 'cuda':
             torch.cuda.synchronize(device)
+    bar = _progress(label, warmup + iters)
     for _ in range(warmup):
         fn()
+        _update(bar)
     sync()
     times = []
     for _ in range(iters):
@@ -80,7 +90,26 @@ def timed(fn: Callable[[], object], iters: int, warmup: int, device: torch.devic
         fn()
         sync()
         times.append(time.perf_counter() - start)
+        _update(bar)
+    _end(bar)
     return times
+
+
+def _progress(label: Optional[str], total: int) -> Optional[ProgressBar]:
+    if label is None or total <= 0:
+        return None
+    print(f'{label}: ', end='')
+    return ProgressBar(total, file=sys.stdout)  # the current stdout, not the one at import
+
+
+def _update(bar: Optional[ProgressBar]) -> None:
+    if bar is not None:
+        bar.update()
+
+
+def _end(bar: Optional[ProgressBar]) -> None:
+    if bar is not None:
+        print()
 
 
 def random_train_batch(batch_size: int, size: int, num_gt: int, num_classes: int,
@@ -109,9 +138,14 @@ def bench_data_pipeline(cfg, num_samples: int) -> tuple[Optional[float], list, s
         root = dataset_cfg.get('data_root')
         return None, [], f'no train dataset ({type(e).__name__} for data_root={root})'
     dataset[0]  # warm-up: lazy init, first file reads
-    start = time.perf_counter()
-    samples = [dataset[i % len(dataset)] for i in range(num_samples)]
-    seconds = time.perf_counter() - start
+    bar = _progress('data pipeline', num_samples)
+    samples, seconds = [], 0.0
+    for i in range(num_samples):
+        start = time.perf_counter()
+        samples.append(dataset[i % len(dataset)])
+        seconds += time.perf_counter() - start
+        _update(bar)
+    _end(bar)
     return num_samples / seconds, samples, f'{num_samples} samples of {len(dataset)}'
 
 
@@ -161,7 +195,7 @@ def run(args: argparse.Namespace) -> dict:
     model.train()
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     times = timed(lambda: model.train_step(batch, optim_wrapper), args.iters, args.warmup,
-                  device)
+                  device, label='train step')
     results['train_img_s'] = args.batch_size * len(times) / sum(times)
     results['train_s_per_iter'] = statistics.median(times)
     rows.append((f'train step (fwd+loss+bwd+step), batch {args.batch_size}', data_note,
@@ -177,12 +211,14 @@ def run(args: argparse.Namespace) -> dict:
                 else f'score_thr {head.test_cfg["score_thr"]}')
     with torch.no_grad():
         batch1 = pseudo_collate([packed])
-        times = timed(lambda: model.test_step(batch1), max(args.iters, 10), args.warmup, device)
+        times = timed(lambda: model.test_step(batch1), max(args.iters, 10), args.warmup, device,
+                      label='inference, batch 1')
         results['infer_b1_ms'] = statistics.median(times) * 1000
         rows.append(('inference latency, batch 1', f'test_step incl. NMS; {nms_note}',
                      f'{results["infer_b1_ms"]:.1f} ms (median)'))
         batch16 = pseudo_collate([packed] * 16)
-        times = timed(lambda: model.test_step(batch16), args.iters, min(args.warmup, 1), device)
+        times = timed(lambda: model.test_step(batch16), args.iters, min(args.warmup, 1), device,
+                      label='inference, batch 16')
         results['infer_b16_img_s'] = 16 * len(times) / sum(times)
         rows.append(('inference throughput, batch 16', 'test_step incl. NMS',
                      f'{results["infer_b16_img_s"]:.2f} img/s'))

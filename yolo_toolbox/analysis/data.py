@@ -6,6 +6,7 @@ the padded input size, from which the grid of every scale follows. No network is
 """
 import copy
 import math
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Optional
@@ -14,6 +15,7 @@ import numpy as np
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.runner import set_random_seed
+from mmengine.utils import ProgressBar
 from torch import Tensor
 from torch.utils.data import DataLoader, Subset
 
@@ -91,7 +93,7 @@ def build_train_dataset(cfg: Config, no_aug: bool = False):
 
 def iter_gt_batches(cfg: Config, num_images: Optional[int] = None, no_aug: bool = False,
                     batch_size: int = 8, num_workers: int = 0, keep_images: bool = False,
-                    seed: int = 0, dataset=None) -> Iterator[GTBatch]:
+                    seed: int = 0, dataset=None, progress: bool = False) -> Iterator[GTBatch]:
     """Run the first ``num_images`` training images (all when None) through the training
     pipeline (or the letterbox-only one with ``no_aug``), ``batch_size`` at a time, and
     batch them as the data preprocessor does in training: GT rows of all images in one
@@ -102,6 +104,8 @@ def iter_gt_batches(cfg: Config, num_images: Optional[int] = None, no_aug: bool 
         cfg: a full config (``train_dataloader.dataset``, ``model.data_preprocessor``).
         dataset: an already built dataset to use instead of the config's.
         seed: random seed of the augmentations (the same seed gives the same batches).
+        progress: show mmengine's ``ProgressBar`` (batches done / total, ETA); a batch
+            counts as done when the consumer asks for the next one.
     """
     set_random_seed(seed)
     if dataset is None:
@@ -110,6 +114,7 @@ def iter_gt_batches(cfg: Config, num_images: Optional[int] = None, no_aug: bool 
     loader = DataLoader(Subset(dataset, range(total)), batch_size=batch_size, shuffle=False,
                         num_workers=num_workers, collate_fn=pseudo_collate)
     divisor = int(getattr(MODELS.build(cfg.model.data_preprocessor), 'pad_size_divisor', 1))
+    bar = ProgressBar(len(loader), file=sys.stdout) if progress else None
     for data in loader:
         images = [img.permute(1, 2, 0).numpy() for img in data['inputs']]  # (h, w, 3) BGR
         max_h, max_w = (max(img.shape[i] for img in images) for i in (0, 1))
@@ -117,6 +122,10 @@ def iter_gt_batches(cfg: Config, num_images: Optional[int] = None, no_aug: bool 
         yield GTBatch(stack_gt_instances(data['data_samples']).float(), input_hw,
                       [s.metainfo for s in data['data_samples']],
                       [_pad_to(img, input_hw) for img in images] if keep_images else None)
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        print()  # end the progress bar's line
 
 
 def _pad_to(image: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:

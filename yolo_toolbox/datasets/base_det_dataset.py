@@ -11,10 +11,20 @@ import colorsys
 import logging
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
+import torch.utils.data
 from mmengine.dataset import BaseDataset
+from mmengine.dist import broadcast_object_list, get_rank, get_world_size, is_distributed
 from mmengine.logging import print_log
 
 from yolo_toolbox.registry import TRANSFORMS
+
+from .image_check import (
+    ImageReadError,
+    default_cache_file,
+    format_skipped,
+    scan_images,
+    size_problem,
+)
 
 
 def make_palette(num_classes: int) -> List[tuple]:
@@ -38,12 +48,24 @@ class BaseDetDataset(BaseDataset):
     - ``filter_cfg=dict(filter_empty_gt=True, min_size=32)`` drops, in training only,
       images without non-ignored objects and images whose shorter side is below
       ``min_size`` pixels (as MMDetection does).
+    - Every image is checked once when the data list is built (exists, not empty, an
+      image header, decodes, the annotation's size; see :mod:`.image_check`), in
+      parallel threads, with the verdicts cached next to the images
+      (``.yolo_toolbox_image_check.json``, keyed on path + size + mtime). Unusable
+      images are dropped with one logged summary naming them (``image_check='skip'``),
+      or the dataset refuses to load and names them (``'strict'``).
+    - An image that fails to decode later (it changed after the check) is replaced, in
+      training, by a random other index with a logged warning, at most
+      ``max_image_retries`` times per sample; at test time it is an error.
 
     Args:
         pipeline: transform configs (built from this package's ``TRANSFORMS``) or callables.
         min_box_area: boxes whose area (pixels^2, after clipping to the image) is
             ``<=`` this are dropped at load time, with a logged count; zero-area
             boxes are always dropped.
+        image_check: ``'skip'`` (default), ``'strict'`` or ``'off'`` (no check).
+        image_check_workers: threads of the check (default ``min(16, cpu_count)``).
+        max_image_retries: replacements of an unreadable image per sample (training).
         **kwargs: the remaining ``mmengine.dataset.BaseDataset`` arguments
             (``ann_file``, ``metainfo``, ``data_root``, ``data_prefix``, ``filter_cfg``,
             ``indices``, ``serialize_data``, ``test_mode``, ``lazy_init``, ``max_refetch``).
@@ -52,8 +74,16 @@ class BaseDetDataset(BaseDataset):
     METAINFO: dict = dict(classes=(), palette=[])
 
     def __init__(self, *, pipeline: Sequence[Union[dict, Callable]] = (),
-                 min_box_area: float = 0.0, **kwargs) -> None:
+                 min_box_area: float = 0.0, image_check: str = 'skip',
+                 image_check_workers: Optional[int] = None, max_image_retries: int = 10,
+                 **kwargs) -> None:
         self.min_box_area = float(min_box_area)
+        if image_check not in ('skip', 'strict', 'off'):
+            raise ValueError(f"{self.__class__.__name__}: image_check must be 'skip', "
+                             f"'strict' or 'off', got {image_check!r}")
+        self.image_check = image_check
+        self.image_check_workers = image_check_workers
+        self.max_image_retries = int(max_image_retries)
         # built here with our registry, so the pipeline resolves to yolo_toolbox's
         # transforms whatever the current default scope is
         pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
@@ -117,16 +147,38 @@ class BaseDetDataset(BaseDataset):
 
     # ---------------------------------------------------------------- access
     def prepare_data(self, idx: int) -> Any:
-        """Run the pipeline on image ``idx`` (with a dataset reference in training)."""
-        data_info = self.get_data_info(idx)
-        if not self.test_mode:
-            data_info['dataset'] = self  # for Mosaic; removed by the transform
-        return self.pipeline(data_info)
+        """Run the pipeline on image ``idx`` (with a dataset reference in training).
+
+        In training, an image that cannot be decoded (:class:`ImageReadError`, e.g. it
+        was overwritten after the image check) is replaced by a random other index, with
+        a warning, at most ``max_image_retries`` times.
+        """
+        for attempt in range(self.max_image_retries + 1):
+            data_info = self.get_data_info(idx)
+            if not self.test_mode:
+                data_info['dataset'] = self  # for Mosaic; removed by the transform
+            try:
+                return self.pipeline(data_info)
+            except ImageReadError as e:
+                if self.test_mode:  # another image would falsify the evaluation
+                    raise
+                if attempt == self.max_image_retries:
+                    raise type(e)(
+                        f'{e}; the {self.max_image_retries} images tried instead could not be '
+                        f'read either ({self.__class__.__name__}): giving up. Did the data '
+                        'change during the run? A new run checks all images again.') from e
+                new_idx = self._rand_another()
+                print_log(f'{self.__class__.__name__}: {e}; using image #{new_idx} instead '
+                          f'(replacement {attempt + 1} of at most {self.max_image_retries})',
+                          logger='current', level=logging.WARNING)
+                idx = new_idx
 
     def filter_data(self) -> List[dict]:
-        """Apply ``filter_cfg`` (training only): ``filter_empty_gt``, ``min_size``."""
+        """Drop unusable images (``image_check``), then apply ``filter_cfg`` (training
+        only): ``filter_empty_gt``, ``min_size``."""
+        data_list = self.check_images(self.data_list)
         if self.test_mode or not self.filter_cfg:
-            return self.data_list
+            return data_list
         unknown = set(self.filter_cfg) - {'filter_empty_gt', 'min_size'}
         if unknown:
             raise ValueError(f'{self.__class__.__name__}: unknown filter_cfg keys '
@@ -134,16 +186,69 @@ class BaseDetDataset(BaseDataset):
         filter_empty = self.filter_cfg.get('filter_empty_gt', False)
         min_size = self.filter_cfg.get('min_size', 0)
         kept = []
-        for info in self.data_list:
+        for info in data_list:
             has_gt = any(not inst['ignore_flag'] for inst in info['instances'])
             if filter_empty and not has_gt:
                 continue
             if min(info['width'], info['height']) < min_size:
                 continue
             kept.append(info)
-        self.log_dropped(len(self.data_list) - len(kept),
-                         f'of {len(self.data_list)} images by filter_cfg={self.filter_cfg}')
+        self.log_dropped(len(data_list) - len(kept),
+                         f'of {len(data_list)} images by filter_cfg={self.filter_cfg}')
         return kept
+
+    def check_images(self, data_list: List[dict]) -> List[dict]:
+        """``data_list`` without the images that :mod:`.image_check` finds unusable.
+
+        In a distributed run, rank 0 checks and the other ranks get its verdicts. Images
+        behind a remote file backend (``s3://...``) are not checked. Logs one summary
+        line (how many were checked or cached, how long it took, and the skipped files
+        with their reasons).
+
+        Raises:
+            ValueError: ``image_check='strict'`` and some image is unusable, or no
+                image is usable; the message lists them.
+        """
+        if self.image_check == 'off' or not data_list:
+            return data_list
+        name = self.__class__.__name__
+        paths = [info['img_path'] for info in data_list]
+        if any('://' in p for p in paths):  # a remote file backend: nothing to stat
+            print_log(f'{name}: image check skipped: the images are not local files',
+                      logger='current')
+            return data_list
+        # the main process of each rank (not a dataloader worker of a lazy dataset) joins
+        collective = (is_distributed() and get_world_size() > 1
+                      and torch.utils.data.get_worker_info() is None)
+        verdicts, stats = None, None
+        if not collective or get_rank() == 0:
+            verdicts, stats = scan_images(paths, default_cache_file(paths),
+                                          self.image_check_workers)
+        if collective:
+            shared = [verdicts, stats]
+            broadcast_object_list(shared, src=0)
+            verdicts, stats = shared
+        problems = {}
+        for info in data_list:
+            verdict = verdicts[info['img_path']]
+            problem = verdict if isinstance(verdict, str) else size_problem(
+                verdict, info.get('height'), info.get('width'))
+            if problem:
+                problems[info['img_path']] = problem
+        timing = (f'{stats["checked"]} checked, {stats["cached"]} from the cache, '
+                  f'{stats["seconds"]:.1f} s')
+        if not problems:
+            print_log(f'{name}: all {len(data_list)} images are readable ({timing})',
+                      logger='current')
+            return data_list
+        counts, files = f'{len(problems)} of {len(data_list)} images', format_skipped(problems)
+        if self.image_check == 'strict' or len(problems) == len(data_list):
+            raise ValueError(f'{name}: {counts} cannot be used: {files}. Fix or remove them'
+                             + (", or set image_check='skip' to leave them out."
+                                if len(problems) < len(data_list) else '.'))
+        print_log(f'{name}: {counts} skipped: {files} ({timing})', logger='current',
+                  level=logging.WARNING)
+        return [info for info in data_list if info['img_path'] not in problems]
 
     def get_cat_ids(self, idx: int) -> List[int]:
         """Label ids of all instances of image ``idx`` (for class-aware samplers)."""

@@ -7,6 +7,8 @@ from mmcv.transforms import LoadImageFromFile as MMCVLoadImageFromFile
 
 from yolo_toolbox.registry import TRANSFORMS
 
+from ..image_check import ImageNotFoundError, ImageReadError
+
 
 @TRANSFORMS.register_module()
 class LoadImageFromFile(MMCVLoadImageFromFile):
@@ -14,7 +16,9 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
 
     mmcv raises whatever the backend raised, or a bare ``AssertionError`` when the
     decoder returns nothing (a corrupt or non-image file); here both become an
-    ``OSError`` whose message is the path.
+    :class:`~yolo_toolbox.datasets.image_check.ImageReadError` (an ``OSError``; a
+    ``FileNotFoundError`` too for a missing file) whose message is the path. Detection
+    datasets catch it in training and use another image.
 
     Reads: ``img_path``. Writes: ``img`` (H, W, 3) uint8 BGR, ``img_shape`` and
     ``ori_shape`` (h, w) of the file image.
@@ -28,12 +32,12 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
         try:
             out = super().transform(results)
         except FileNotFoundError as e:
-            raise FileNotFoundError(f'image file {path} does not exist') from e
+            raise ImageNotFoundError(f'image file {path} does not exist') from e
         except Exception as e:  # corrupt file: cv2 returns None, or the decoder raises
-            raise OSError(f'cannot read image file {path} (corrupt or not an image): '
-                          f'{type(e).__name__}: {e}') from e
+            raise ImageReadError(f'cannot read image file {path} (corrupt or not an image): '
+                                 f'{type(e).__name__}: {e}') from e
         if out is not None and (out.get('img') is None or out['img'].size == 0):
-            raise OSError(f'cannot read image file {path}: decoded image is empty')
+            raise ImageReadError(f'cannot read image file {path}: decoded image is empty')
         return out
 
 
