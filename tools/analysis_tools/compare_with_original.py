@@ -92,7 +92,7 @@ def import_original(path: str):
     utils_pkg = types.ModuleType('utils')
     utils_pkg.__dict__.update(vars(load('utils.utils', 'utils/utils.py')))
     sys.modules['utils'] = utils_pkg
-    YOLOLoss = load('original_loss', 'core/loss.py').YOLOLoss
+    loss_cls = load('original_loss', 'core/loss.py').YOLOLoss
     from models import backbone as orig_backbone
     from models.yolo import YOLO
 
@@ -106,7 +106,7 @@ def import_original(path: str):
 
     import models.yolo as orig_yolo
     orig_yolo.ResNet = ScratchResNet
-    return YOLO, YOLOLoss
+    return YOLO, loss_cls
 
 
 def build_original(cfg, yolo_cls, loss_cls, img_size):
@@ -282,7 +282,8 @@ def run(args) -> dict:
                                cfg.val_evaluator, dataset_meta)
                 entry['evals'].append(dict(epoch=epoch, train_time=entry['time'], **res))
                 print(f'epoch {epoch} {name}: mAP@0.5 {res.get("mAP_50", 0):.4f} '
-                      f'mAP@0.5:0.95 {res.get("mAP", 0):.4f} (train {entry["time"]:.0f} s)')
+                      f'mAP@0.5:0.95 {res.get("mAP_50_95", 0):.4f} '
+                      f'(train {entry["time"]:.0f} s)')
     result = dict(config=args.config, seed=args.seed, epochs=args.epochs,
                   cfg_options=args.cfg_options, copy_init=args.copy_init,
                   systems={n: dict(steps=e['steps'], evals=e['evals'], train_time=e['time'])
