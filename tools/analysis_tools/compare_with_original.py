@@ -23,7 +23,7 @@ assigner threshold and filter, ``assign_conf_method``); its decoding is its own.
 Writes a JSON with, per system: the loss of every step (total and obj/box/cls), mAP@0.5
 and mAP@0.5:0.95 at each evaluation, and the wall time spent in its training steps.
 ``--plot A.json B.json ... --plot-out curves.png`` draws mAP@0.5 vs epoch (mean and range
-over the files, per system).
+over the files, per system); ``--table A.json ...`` prints them as a markdown table.
 """
 import argparse
 import json
@@ -64,6 +64,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', help='JSON of the run')
     parser.add_argument('--plot', nargs='+', help='JSON files to plot (no training)')
     parser.add_argument('--plot-out', default='curves.png')
+    parser.add_argument('--table', nargs='+', help='JSON files to summarise as markdown')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args(argv)
 
@@ -325,8 +326,26 @@ def plot(files: Sequence[str], out: str) -> None:
     print(f'wrote {out}')
 
 
+def table(files: Sequence[str]) -> str:
+    """One markdown row per file and system: mAP@0.5 (0.5:0.95) at each evaluation."""
+    rows = ['| run | system | ' + 'epoch: mAP@0.5 (mAP@0.5:0.95) | train s |', '|---|---|---|---|']
+    for path in files:
+        with open(path) as f:
+            run_ = json.load(f)
+        for name, entry in run_['systems'].items():
+            evals = ', '.join(f"{e['epoch']}: {e['mAP_50']:.3f} ({e['mAP_50_95']:.3f})"
+                              for e in entry['evals'])
+            rows.append(f'| {osp.basename(path)} | {name} | {evals} | '
+                        f"{entry['train_time']:.0f} |")
+    text = '\n'.join(rows)
+    print(text)
+    return text
+
+
 def main(argv: Optional[Sequence[str]] = None):
     args = parse_args(argv)
+    if args.table:
+        return table(args.table)
     if args.plot:
         return plot(args.plot, args.plot_out)
     if not args.config:

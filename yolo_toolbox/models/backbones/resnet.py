@@ -5,8 +5,9 @@ names: ``conv1``, ``bn1``, ``layer1`` .. ``layer4``) and then every conv and BN 
 the way the original system does it: each conv keeps its first ``int(c * channel_sparsity)``
 output channels and, except the very first conv (which keeps the 3 image channels), its
 first ``int(c * channel_sparsity)`` input channels; each BN keeps its first
-``int(c * channel_sparsity)`` entries. ImageNet weights (a local torchvision-format
-state_dict) are loaded at full width first, so they are narrowed by exactly the same slicing.
+``int(c * channel_sparsity)`` entries. ImageNet weights (``torchvision://resnet18`` or a local
+torchvision-format state_dict) are loaded at full width first, so they are narrowed by exactly
+the same slicing.
 """
 import logging
 import os
@@ -22,6 +23,7 @@ from yolo_toolbox.registry import MODELS
 
 from ..layers import RELU_CFG
 from .base_backbone import BaseBackbone
+from .torchvision_weights import PREFIX, load_torchvision_state_dict
 
 # depth -> (torchvision constructor name, block expansion)
 _ARCH_SETTINGS = {
@@ -89,10 +91,14 @@ class ResNet(BaseBackbone):
             ``int(c * channel_sparsity)`` (the original system's ``channel_sparsity``).
         out_indices: which of ``layer1..layer4`` (0..3, strides 4/8/16/32) to return;
             the default (1, 2, 3) gives strides 8, 16, 32.
-        pretrained: optional LOCAL path to a torchvision-format ResNet state_dict
-            (e.g. ``resnet18-f37072fd.pth``). It is loaded at full width and then sliced with
-            the network; ``fc.*`` entries are ignored, other mismatches are logged.
-            Nothing is downloaded.
+        pretrained: ImageNet weights, loaded at full width and then sliced with the
+            network (``fc.*`` entries are ignored, other mismatches are logged). Either
+            ``'torchvision://resnet{depth}'`` (MMDetection's form): torchvision's
+            ``IMAGENET1K_V1`` file, downloaded once with ``torch.hub`` (SHA-256 checked) to
+            ``$TORCH_HOME/hub/checkpoints/resnet18-f37072fd.pth`` etc. and read from there
+            afterwards; offline, a ``FileNotFoundError`` gives the URL and the exact path to
+            put the file at. Or a LOCAL path to a torchvision-format ResNet state_dict (e.g.
+            ``checkpoints/resnet18-f37072fd.pth``), read as it is.
         frozen_stages: -1 freezes nothing; 0 freezes the stem (conv1, bn1); k >= 1 also
             freezes layer1..layer{k} (parameters get ``requires_grad=False``, BNs stay in eval).
         norm_eval: keep every BN in eval mode (frozen running stats) during training.
@@ -146,13 +152,23 @@ class ResNet(BaseBackbone):
         self._freeze_stages()
 
     def _load_full_width_state_dict(self, path: str) -> None:
-        """Load a torchvision ResNet state_dict into the (still full-width) network."""
-        if not os.path.isfile(path):
+        """Load a torchvision ResNet state_dict into the (still full-width) network:
+        ``path`` is ``'torchvision://resnet{depth}'`` (hub cache, downloaded when missing)
+        or a local file."""
+        if path.startswith(PREFIX):
+            name, expected = path[len(PREFIX):], _ARCH_SETTINGS[self.depth][0]
+            if name != expected:
+                raise ValueError(f'ResNet depth={self.depth} got pretrained={path!r}; its '
+                                 f'torchvision weights are {PREFIX}{expected}')
+            state = load_torchvision_state_dict(name)
+        elif not os.path.isfile(path):
             raise FileNotFoundError(
                 f'ResNet pretrained weights not found: {path!r}. Give a local torchvision '
-                f'state_dict (e.g. resnet{self.depth}-*.pth from the torchvision model zoo) '
-                'or pretrained=None; nothing is downloaded.')
-        state = torch.load(path, map_location='cpu', weights_only=True)
+                f'state_dict (e.g. resnet{self.depth}-*.pth from the torchvision model zoo), '
+                f"'{PREFIX}resnet{self.depth}' (downloaded once into the torch hub cache) "
+                'or pretrained=None.')
+        else:
+            state = torch.load(path, map_location='cpu', weights_only=True)
         if isinstance(state, dict) and isinstance(state.get('state_dict'), dict):
             state = state['state_dict']
         state = {k[len('module.'):] if k.startswith('module.') else k: v

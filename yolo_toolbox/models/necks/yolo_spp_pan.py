@@ -8,8 +8,14 @@ from torch import Tensor, nn
 
 from yolo_toolbox.registry import MODELS
 
-from ..layers import (BN_CFG, RELU_CFG, DepthwiseSeparableConv, SPPBlock, conv_norm_act,
-                      reset_conv_init_)
+from ..layers import (
+    BN_CFG,
+    RELU_CFG,
+    DepthwiseSeparableConv,
+    SPPBlock,
+    conv_norm_act,
+    reset_conv_init_,
+)
 
 
 @MODELS.register_module()
