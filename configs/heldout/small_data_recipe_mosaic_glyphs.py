@@ -1,5 +1,7 @@
-# Candidate small-data recipe B: recipe A plus mosaic (p 0.5), random scale and colour jitter.
-_base_ = './recipe_a_glyphs.py'
+# The candidate recipe not chosen: small_data_recipe_glyphs.py plus mosaic (p 0.5), random
+# scale and colour jitter (docs/results.md). Measured at 44 epochs on data/ablation_glyphs.
+_base_ = './small_data_recipe_glyphs.py'
+max_epochs = 44
 pre_transform = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
 train_pipeline = [
     *pre_transform,
