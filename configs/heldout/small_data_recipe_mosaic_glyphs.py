@@ -2,6 +2,13 @@
 # scale and colour jitter (docs/results.md). Measured at 44 epochs on data/ablation_glyphs.
 _base_ = './small_data_recipe_glyphs.py'
 max_epochs = 44
+train_cfg = dict(max_epochs=max_epochs, val_interval=4)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min_ratio=0.05, by_epoch=True, begin=1, end=max_epochs,
+         T_max=max_epochs - 1, convert_to_iter_based=True),
+]
 pre_transform = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
 train_pipeline = [
     *pre_transform,
