@@ -8,7 +8,7 @@ data_root = 'data/demo/'
 classes = ('ellipse', 'rectangle', 'triangle', 'star')  # = yolo_toolbox.datasets.DEMO_CLASSES
 img_scale = (256, 256)
 max_epochs = 40
-warmup_epochs = 1
+warmup_epochs = 2
 base_lr = 0.002
 
 model = dict(
@@ -16,14 +16,21 @@ model = dict(
     bbox_head=dict(num_classes=len(classes),
                    test_cfg=dict(max_per_img=100)))
 
-# the small-data recipe (configs/heldout/small_data_recipe_*.py, chosen on held-out data,
-# docs/results.md): letterbox + flip, EMA, 1 warmup epoch, cosine LR from 2e-3
+pre_transform = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    *pre_transform,
+    dict(type='Mosaic', img_scale=img_scale, prob=0.5, pre_transform=pre_transform),
+    dict(type='Albu',
+         transforms=[
+             dict(type='RandomScale', scale_limit=(-0.3, 0.3)),
+             dict(type='PadIfNeeded', min_height=img_scale[1], min_width=img_scale[0],
+                  border_mode=0, fill=0),
+             dict(type='RandomCrop', height=img_scale[1], width=img_scale[0]),
+             dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.0),
+             dict(type='HorizontalFlip', p=0.5),
+         ],
+         bbox_params=dict(format='pascal_voc', min_area=10, min_visibility=0.1)),
     dict(type='Letterbox', scale=img_scale),
-    dict(type='Albu', transforms=[dict(type='HorizontalFlip', p=0.5)],
-         bbox_params=dict(format='pascal_voc', min_area=0, min_visibility=0.0)),
     dict(type='PackDetInputs'),
 ]
 test_pipeline = [

@@ -2,7 +2,7 @@
 # (letterbox + flip) and epochs (40), with EMA, a 1-epoch warmup and cosine LR from 2e-3.
 # Chosen on data/ablation_glyphs (a set that is not reported; docs/results.md); mosaic
 # (small_data_recipe_mosaic_glyphs.py) was 9 % better there at 44 epochs but 35 % slower per
-# epoch, so not better in the same time. configs/demo/yolo_demo.py follows this recipe.
+# epoch, so not better in the same time.
 _base_ = './original_recipe_glyphs.py'
 max_epochs = 40
 train_cfg = dict(max_epochs=max_epochs, val_interval=5)
