@@ -1,4 +1,5 @@
-# The recommended small-data recipe on the held-out "outlines" set: the original recipe's data
+# A small-data recipe candidate on the held-out "outlines" set (NOT better than the original recipe
+# on glyphs; docs/results.md): the original recipe's data
 # (letterbox + flip) and epochs (40), with EMA, a 1-epoch warmup and cosine LR from 2e-3.
 # Chosen on data/ablation_glyphs (a set that is not reported; docs/results.md); mosaic
 # (small_data_recipe_mosaic_glyphs.py) was 9 % better there at 44 epochs but 35 % slower per
