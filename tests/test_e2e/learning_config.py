@@ -3,7 +3,7 @@
 # (4e-3) and a smaller batch (8), so that 384 steps learn something, on a small synthetic set
 # of the demo's kind (another seed; 128 train / 48 test images) at 160 px. data_root is set
 # by the test (or --cfg-options).
-_base_ = '../../configs/heldout/original_recipe_outlines.py'
+_base_ = '../../configs/heldout/original_recipe_glyphs.py'
 classes = ('ellipse', 'rectangle', 'triangle', 'star')  # yolo_toolbox.datasets.DEMO_CLASSES
 img_scale = (160, 160)
 max_epochs = 24
