@@ -84,7 +84,8 @@ class YOLOSPPPAN(BaseModule):
 
     def init_weights(self) -> None:
         super().init_weights()
-        reset_conv_init_(self, self.conv_init)
+        if not (isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained'):
+            reset_conv_init_(self, self.conv_init)
 
     @staticmethod
     def _up_cat(coarse: Tensor, fine: Tensor) -> Tensor:
