@@ -14,7 +14,7 @@ import math
 import os
 import os.path as osp
 import xml.etree.ElementTree as ET
-from typing import List, Tuple
+from typing import Callable, List, Tuple
 
 import cv2
 import numpy as np
@@ -159,6 +159,33 @@ def _write_xml(path: str, filename: str, width: int, height: int, objects: List[
     ET.ElementTree(root).write(path)
 
 
+def write_voc_set(out_dir: str, year: str, num_train: int, num_val: int,
+                  make_image: Callable[[int], Tuple[np.ndarray, List[dict]]],
+                  jpeg_quality: int) -> Tuple[int, int]:
+    """Write images ``make_image(i)`` for i < num_train + num_val in VOC layout under
+    ``out_dir/year`` (JPEGImages, Annotations, ImageSets/Main/{trainval,test}.txt; the
+    first ``num_train`` ids are trainval). Returns (objects, difficult objects) written."""
+    root = osp.join(out_dir, year)
+    for sub in ('JPEGImages', 'Annotations', osp.join('ImageSets', 'Main')):
+        os.makedirs(osp.join(root, sub), exist_ok=True)
+    splits = {'trainval': [], 'test': []}
+    num_objects = num_difficult = 0
+    for i in range(num_train + num_val):
+        img_id = f'{i:06d}'
+        img, objects = make_image(i)
+        cv2.imwrite(osp.join(root, 'JPEGImages', img_id + '.jpg'), img,
+                    [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
+        _write_xml(osp.join(root, 'Annotations', img_id + '.xml'), img_id + '.jpg',
+                   img.shape[1], img.shape[0], objects)
+        splits['trainval' if i < num_train else 'test'].append(img_id)
+        num_objects += len(objects)
+        num_difficult += sum(obj['difficult'] for obj in objects)
+    for name, ids in splits.items():
+        with open(osp.join(root, 'ImageSets', 'Main', f'{name}.txt'), 'w') as f:
+            f.write(''.join(f'{img_id}\n' for img_id in ids))
+    return num_objects, num_difficult
+
+
 def make_demo_dataset(out_dir: str, num_train: int = 240, num_val: int = 60,
                       seed: int = 0, year: str = 'VOC2007') -> dict:
     """Write the synthetic set under ``out_dir`` in VOC layout.
@@ -171,24 +198,9 @@ def make_demo_dataset(out_dir: str, num_train: int = 240, num_val: int = 60,
         num_train, num_val, num_objects, num_difficult)``; load it with ``VOCDataset(
         data_root=..., years=(year,), split=..., metainfo=dict(classes=DEMO_CLASSES))``.
     """
-    root = osp.join(out_dir, year)
-    for sub in ('JPEGImages', 'Annotations', osp.join('ImageSets', 'Main')):
-        os.makedirs(osp.join(root, sub), exist_ok=True)
-    splits = {'trainval': [], 'test': []}
-    num_objects = num_difficult = 0
-    for i in range(num_train + num_val):
-        img_id = f'{i:06d}'
-        img, objects = _make_image(np.random.default_rng([seed, i]))
-        cv2.imwrite(osp.join(root, 'JPEGImages', img_id + '.jpg'), img,
-                    [cv2.IMWRITE_JPEG_QUALITY, 92])
-        _write_xml(osp.join(root, 'Annotations', img_id + '.xml'), img_id + '.jpg',
-                   img.shape[1], img.shape[0], objects)
-        splits['trainval' if i < num_train else 'test'].append(img_id)
-        num_objects += len(objects)
-        num_difficult += sum(obj['difficult'] for obj in objects)
-    for name, ids in splits.items():
-        with open(osp.join(root, 'ImageSets', 'Main', f'{name}.txt'), 'w') as f:
-            f.write(''.join(f'{img_id}\n' for img_id in ids))
+    num_objects, num_difficult = write_voc_set(
+        out_dir, year, num_train, num_val,
+        lambda i: _make_image(np.random.default_rng([seed, i])), jpeg_quality=92)
     return dict(classes=DEMO_CLASSES, data_root=out_dir, years=(year, ), train_split='trainval',
                 test_split='test', num_train=num_train, num_val=num_val,
                 num_objects=num_objects, num_difficult=num_difficult)

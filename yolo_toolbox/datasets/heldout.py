@@ -21,14 +21,12 @@ Boxes are the exact extent of each object's pixels (0-based, exclusive), written
 1-based inclusive. Everything is a function of ``kind`` and ``seed``.
 """
 import math
-import os
-import os.path as osp
 from typing import Callable, Dict, List, Tuple
 
 import cv2
 import numpy as np
 
-from .demo import _iou_and_cover, _write_xml
+from .demo import _iou_and_cover, write_voc_set
 
 GLYPH_CLASSES = ('A', 'H', 'S', '4', 'X')
 OUTLINE_CLASSES = ('ring', 'cross', 'arrow', 'checker', 'crescent')
@@ -203,25 +201,10 @@ def make_heldout_dataset(out_dir: str, kind: str, num_train: int = 600, num_val:
     if kind not in _MAKERS:
         raise ValueError(f"kind must be one of {sorted(_MAKERS)}, got '{kind}'")
     make_image, jpeg_quality = _MAKERS[kind]
-    root = osp.join(out_dir, year)
-    for sub in ('JPEGImages', 'Annotations', osp.join('ImageSets', 'Main')):
-        os.makedirs(osp.join(root, sub), exist_ok=True)
-    splits = {'trainval': [], 'test': []}
-    num_objects = num_difficult = 0
     kind_key = sum(map(ord, kind))  # a different stream per kind for the same seed
-    for i in range(num_train + num_val):
-        img_id = f'{i:06d}'
-        img, objects = make_image(np.random.default_rng([seed, kind_key, i]))
-        cv2.imwrite(osp.join(root, 'JPEGImages', img_id + '.jpg'), img,
-                    [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
-        _write_xml(osp.join(root, 'Annotations', img_id + '.xml'), img_id + '.jpg',
-                   img.shape[1], img.shape[0], objects)
-        splits['trainval' if i < num_train else 'test'].append(img_id)
-        num_objects += len(objects)
-        num_difficult += sum(obj['difficult'] for obj in objects)
-    for name, ids in splits.items():
-        with open(osp.join(root, 'ImageSets', 'Main', f'{name}.txt'), 'w') as f:
-            f.write(''.join(f'{img_id}\n' for img_id in ids))
+    num_objects, num_difficult = write_voc_set(
+        out_dir, year, num_train, num_val,
+        lambda i: make_image(np.random.default_rng([seed, kind_key, i])), jpeg_quality)
     return dict(classes=HELDOUT_CLASSES[kind], data_root=out_dir, years=(year, ),
                 train_split='trainval', test_split='test', num_train=num_train,
                 num_val=num_val, num_objects=num_objects, num_difficult=num_difficult)
