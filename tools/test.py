@@ -1,5 +1,8 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT`` prints mAP@0.5, mAP@0.5:0.95
-and the per-class AP table; a progress bar with ETA runs over the test batches."""
+and the per-class AP table; a progress bar with ETA runs over the test batches.
+
+``--tta`` evaluates with test-time augmentation (scales ``--tta-scales`` x horizontal flip,
+merged before NMS; see ``YOLODetector.predict_tta``)."""
 import argparse
 import os
 import os.path as osp
@@ -22,6 +25,12 @@ def parse_args(argv=None):
     parser.add_argument('--plots', action='store_true',
                         help='also write a confusion matrix PNG and a PR curve PNG to the '
                              'work dir')
+    parser.add_argument('--tta', action='store_true',
+                        help='test-time augmentation: each batch at several scales '
+                             '(--tta-scales) and flipped left-right, all boxes merged '
+                             'before one NMS')
+    parser.add_argument('--tta-scales', type=float, nargs='+', default=[0.83, 1.0, 1.17],
+                        help='input scale factors of --tta (default: 0.83 1.0 1.17)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -36,6 +45,8 @@ def parse_args(argv=None):
 def build_cfg(args) -> Config:
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     cfg.load_from = args.checkpoint
+    if args.tta:
+        cfg.model['tta_cfg'] = dict(scales=list(args.tta_scales), flip=True)
     cfg.resume = False
     evaluators = cfg.test_evaluator
     if not isinstance(evaluators, list):

@@ -1,6 +1,9 @@
 """YOLODetector: glue between backbone, neck and head; holds no detection logic."""
-from typing import Optional, Union
+import math
+from typing import Optional, Sequence, Union
 
+import torch
+import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch import Tensor
 
@@ -22,12 +25,28 @@ class YOLODetector(BaseModel):
     Args:
         backbone, neck, bbox_head: module configs (MODELS).
         data_preprocessor: config of the data preprocessor.
+        tta_cfg: test-time augmentation of ``'predict'`` (None: off), e.g.
+            ``dict(scales=(0.83, 1.0, 1.17), flip=True)``: the batch is run at each scale
+            (the input resized by that factor, rounded up to a multiple of ``size_divisor``,
+            default 32), and flipped left-right too when ``flip``; the decoded boxes
+            of all passes, mapped back to the input's frame, go through one NMS together
+            (merged before NMS, as YOLOv5's ``--augment``). ``tools/test.py --tta`` sets it.
     """
 
     def __init__(self, backbone: dict, neck: dict, bbox_head: dict,
                  data_preprocessor: Optional[dict] = None,
+                 tta_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.tta_cfg = dict(tta_cfg) if tta_cfg else None
+        if self.tta_cfg:
+            unknown = set(self.tta_cfg) - {'scales', 'flip', 'size_divisor'}
+            if unknown:
+                raise ValueError(f'tta_cfg: unknown keys {sorted(unknown)}; '
+                                 "expected 'scales', 'flip', 'size_divisor'")
+            if not self.tta_cfg.get('scales') or min(self.tta_cfg['scales']) <= 0:
+                raise ValueError(f"tta_cfg['scales'] must be positive factors, "
+                                 f"got {self.tta_cfg.get('scales')}")
         self.backbone = MODELS.build(backbone)
         if 'in_channels' not in neck:
             neck = {**neck, 'in_channels': self.backbone.out_channels}
@@ -45,10 +64,41 @@ class YOLODetector(BaseModel):
         if mode == 'loss':
             return self.bbox_head.loss(self.extract_feat(inputs), data_samples)
         if mode == 'predict':
-            results = self.bbox_head.predict(self.extract_feat(inputs), data_samples)
+            if self.tta_cfg:
+                results = self.predict_tta(inputs, data_samples, **self.tta_cfg)
+            else:
+                results = self.bbox_head.predict(self.extract_feat(inputs), data_samples)
             for sample, pred in zip(data_samples, results):
                 sample.pred_instances = pred
             return data_samples
         if mode == 'tensor':
             return self.bbox_head(self.extract_feat(inputs))
         raise ValueError(f"mode must be 'loss', 'predict' or 'tensor', got '{mode}'")
+
+    def predict_tta(self, inputs: Tensor, data_samples: list,
+                    scales: Sequence[float] = (1.0, ), flip: bool = True,
+                    size_divisor: int = 32) -> list:
+        """Test-time augmentation: every (scale, flip) pass is decoded, its boxes mapped
+        back to the frame of ``inputs``, and all of them go through one NMS."""
+        height, width = inputs.shape[-2:]
+        all_boxes, all_scores = [], []
+        for factor in scales:
+            new_h = max(size_divisor, math.ceil(height * factor / size_divisor) * size_divisor)
+            new_w = max(size_divisor, math.ceil(width * factor / size_divisor) * size_divisor)
+            scaled = inputs if (new_h, new_w) == (height, width) else F.interpolate(
+                inputs, size=(new_h, new_w), mode='bilinear', align_corners=False)
+            back = inputs.new_tensor([width / new_w, height / new_h] * 2)
+            for flipped in ((False, True) if flip else (False, )):
+                x = scaled.flip(-1) if flipped else scaled
+                boxes, scores = self.bbox_head.decode_preds(self.bbox_head(self.extract_feat(x)))
+                if flipped:  # x1' = W - x2, x2' = W - x1
+                    boxes = torch.stack([new_w - boxes[..., 2], boxes[..., 1],
+                                         new_w - boxes[..., 0], boxes[..., 3]], dim=-1)
+                all_boxes.append(boxes * back)
+                all_scores.append(scores)
+        passes = len(all_boxes)
+        cfg = dict(self.bbox_head.test_cfg)
+        cfg['nms_pre'] = int(cfg['nms_pre']) * passes  # each pass keeps its own candidates
+        metas = [s.metainfo for s in data_samples]
+        return self.bbox_head.predict_from_boxes(torch.cat(all_boxes, dim=1),
+                                                 torch.cat(all_scores, dim=1), metas, cfg=cfg)
