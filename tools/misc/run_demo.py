@@ -2,8 +2,8 @@
 
 Run through ``bash tools/demo.sh`` (which installs into .venv first: step 1). Each step
 is a toolbox command a user would type; this script only chains them and shows their
-progress live, one short line per training log entry (epoch, iteration, loss, ETA) and
-per validation, the evaluation's progress bar, then a summary. Every step's full output
+progress live, one short line per training epoch (epoch, iteration, loss, ETA) and per
+validation, the evaluation's progress bar, then a summary. Every step's full output
 is in ``WORK_DIR/demo_logs/``; a failing step prints its end.
 """
 import argparse
@@ -27,10 +27,17 @@ _BAR = re.compile(r'\[[> ]*\]\s*(\d+)/(\d+)')
 
 
 def train_line(max_epochs: int) -> Callable[[str], Optional[str]]:
+    """One line per epoch (its last log entry) and per validation; the first log entry
+    too, so that the start shows."""
+    started = []
+
     def show(line: str) -> Optional[str]:
         match = _TRAIN.search(line)
         if match:
             epoch, it, iters, eta, loss = match.groups()
+            if started and it != iters:
+                return None
+            started.append(True)
             return (f'      epoch {int(epoch):>3}/{max_epochs}  iter {int(it):>3}/{iters}  '
                     f'loss {float(loss):.3f}  ETA {eta}')
         match = _VAL.search(line)
