@@ -1,22 +1,40 @@
 """The assigner contract: which anchors at which grid cells each GT box supervises."""
 from abc import ABCMeta, abstractmethod
+from collections.abc import Sequence
 from typing import NamedTuple, Optional
 
 import torch
 from torch import Tensor
 
 
-class GridAssignResult(NamedTuple):
-    """Positives of one scale for a whole batch; one row per positive, all (P,) long.
-
-    ``(batch_idx[i], anchor_idx[i], grid_y[i], grid_x[i])`` is a slot of the
-    prediction map (B, A, H, W) and ``gt_idx[i]`` the row of the GT it learns.
-    """
+class _GridSlots(NamedTuple):
     batch_idx: Tensor
     anchor_idx: Tensor
     grid_y: Tensor
     grid_x: Tensor
     gt_idx: Tensor
+
+
+class GridAssignResult(_GridSlots):
+    """Positives of one scale for a whole batch; one row per positive, all (P,) long.
+
+    ``(batch_idx[i], anchor_idx[i], grid_y[i], grid_x[i])`` is a slot of the
+    prediction map (B, A, H, W) and ``gt_idx[i]`` the row of the GT it learns.
+
+    ``target`` (optional, (P,) float in [0, 1], not one of the tuple's items): a soft
+    target per positive for its score (objectness x class probability), e.g. the
+    IoU- or alignment-weighted targets of SimOTA and task-aligned assignment. ``None``
+    (the default) leaves the target to the head (``assign_conf_method``). The result
+    unpacks and iterates as the five index tensors, as before the field existed.
+    """
+    target: Optional[Tensor] = None
+
+    def __new__(cls, batch_idx: Tensor, anchor_idx: Tensor, grid_y: Tensor, grid_x: Tensor,
+                gt_idx: Tensor, target: Optional[Tensor] = None) -> 'GridAssignResult':
+        self = super().__new__(cls, batch_idx, anchor_idx, grid_y, grid_x, gt_idx)
+        if target is not None:
+            self.target = target
+        return self
 
     @classmethod
     def empty(cls, device: torch.device) -> 'GridAssignResult':
@@ -28,13 +46,33 @@ class GridAssignResult(NamedTuple):
         return self.gt_idx.numel()
 
 
+class AssignLevel(NamedTuple):
+    """What an assigner gets of one scale (:meth:`BaseGridAssigner.assign_levels`).
+
+    ``pred_boxes`` / ``pred_scores`` are given only to assigners that declare
+    ``uses_predictions = True`` (else None); they are detached.
+    """
+    anchors: Tensor  # (A, 2) anchor w, h in pixels at this scale
+    grid_size: tuple[int, int]  # (H, W) of the prediction map
+    stride: float  # pixels per cell
+    pred_boxes: Optional[Tensor] = None  # (B, A, H, W, 4) cx, cy, w, h in input pixels
+    pred_scores: Optional[Tensor] = None  # (B, A, H, W, C) objectness x class prob
+
+
 class BaseGridAssigner(metaclass=ABCMeta):
     """Base class of grid assigners.
 
-    An assigner works on a whole batch at one scale with tensors only (no Python loop
-    over images or GTs) and declares ``reach``: where, relative to the GT's cell, its
-    positives can lie, in cells. The head decodes predicted centres over exactly that
-    reach (:meth:`decode_centre_offset`), so a new assigner brings its decoding with it.
+    An assigner works on a whole batch with tensors only (no Python loop over images or
+    GTs) and declares ``reach``: where, relative to the GT's cell, its positives can lie,
+    in cells. The head decodes predicted centres over exactly that reach
+    (:meth:`decode_centre_offset`), so a new assigner brings its decoding with it.
+
+    The head calls :meth:`assign_levels` once per batch with every scale. A *static*
+    assigner implements only the per-scale :meth:`assign`; the default
+    :meth:`assign_levels` runs it on each scale. A *dynamic* assigner (see
+    ``BaseDynamicAssigner``) sets ``multi_level = True`` and overrides
+    :meth:`assign_levels` to choose across scales at once; with ``uses_predictions =
+    True`` the head also gives it every slot's detached decoded box and score.
 
     Args:
         match_iou_thres: IoU threshold for an anchor to become a positive.
@@ -47,6 +85,12 @@ class BaseGridAssigner(metaclass=ABCMeta):
     reach: Optional[tuple[float, float]] = (0.0, 1.0)
     #: 'sigmoid' or 'tanh': how raw outputs are squashed into the reach.
     squash: str = 'sigmoid'
+    #: whether :meth:`assign_levels` needs ``pred_boxes`` / ``pred_scores`` (the head
+    #: decodes them only then)
+    uses_predictions: bool = False
+    #: whether positives are chosen across scales at once (:meth:`assign_levels`
+    #: overridden) instead of scale by scale (:meth:`assign`)
+    multi_level: bool = False
 
     def __init__(self, match_iou_thres: float = 0.0625, filter_by_max_iou: bool = True) -> None:
         self.match_iou_thres = match_iou_thres
@@ -68,6 +112,16 @@ class BaseGridAssigner(metaclass=ABCMeta):
         Returns:
             GridAssignResult with one row per positive.
         """
+
+    def assign_levels(self, gt_boxes: Tensor, gt_labels: Tensor, batch_idx: Tensor,
+                      levels: Sequence[AssignLevel]) -> list[GridAssignResult]:
+        """Assign GTs of a batch at every scale; one GridAssignResult per level.
+
+        The head's entry point. Static assigners keep this default: :meth:`assign` on
+        each level. ``gt_boxes`` etc. as in :meth:`assign`; ``levels`` small stride first.
+        """
+        return [self.assign(gt_boxes, gt_labels, batch_idx, level.anchors, level.grid_size,
+                            level.stride) for level in levels]
 
     def decode_centre_offset(self, raw_xy: Tensor, grid_size: tuple[int, int]) -> Tensor:
         """Map raw centre outputs (..., 2) [x, y] to offsets in cells from the cell's corner.
@@ -105,14 +159,20 @@ class BaseGridAssigner(metaclass=ABCMeta):
             return GridAssignResult.empty(gt_idx.device)
         grid_h, grid_w = grid_size
         slot = ((batch_idx * num_anchors + anchor_idx) * grid_h + grid_y) * grid_w + grid_x
-        if self.filter_by_max_iou:
-            priority = torch.argsort(iou, descending=True, stable=True)
+        keep = self.best_per_slot(slot, iou if self.filter_by_max_iou else None)
+        return GridAssignResult(batch_idx[keep], anchor_idx[keep], grid_y[keep], grid_x[keep],
+                                gt_idx[keep])
+
+    @staticmethod
+    def best_per_slot(slot: Tensor, priority: Optional[Tensor]) -> Tensor:
+        """Indices of the candidates (all (M,)) that win their ``slot`` id: the highest
+        ``priority`` (ties: the first candidate), or a random one when it is None."""
+        if priority is not None:
+            order = torch.argsort(priority, descending=True, stable=True)
         else:
-            priority = torch.randperm(iou.numel(), device=iou.device)
-        by_slot = priority[torch.argsort(slot[priority], stable=True)]
+            order = torch.randperm(slot.numel(), device=slot.device)
+        by_slot = order[torch.argsort(slot[order], stable=True)]
         slot_sorted = slot[by_slot]
         first = torch.ones_like(slot_sorted, dtype=torch.bool)
         first[1:] = slot_sorted[1:] != slot_sorted[:-1]
-        keep = by_slot[first]
-        return GridAssignResult(batch_idx[keep], anchor_idx[keep], grid_y[keep], grid_x[keep],
-                                gt_idx[keep])
+        return by_slot[first]

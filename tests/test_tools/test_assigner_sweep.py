@@ -1,0 +1,107 @@
+"""assigner_sweep.py: a tiny two-assigner sweep through tools/train.py, its table, plot
+and resumability; the generated run config and the schedule fitting."""
+import glob
+import importlib.util
+import math
+import os.path as osp
+import sys
+
+import pytest
+from mmengine.config import Config
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.join(REPO, 'tests', 'test_engine'))
+from _tiny_config import write_tiny_config  # noqa: E402
+
+
+def load_sweep():
+    path = osp.join(REPO, 'tools', 'analysis_tools', 'assigner_sweep.py')
+    spec = importlib.util.spec_from_file_location('_assigner_sweep', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_fit_schedule_shortens_the_main_phase_and_keeps_warmup():
+    sweep = load_sweep()
+    schedulers = [dict(type='LinearLR', by_epoch=True, begin=0, end=2),
+                  dict(type='CosineAnnealingLR', by_epoch=True, begin=2, end=40, T_max=38)]
+    fitted = sweep.fit_schedule(schedulers, 40, 5)
+    assert fitted == [dict(type='LinearLR', by_epoch=True, begin=0, end=2),
+                      dict(type='CosineAnnealingLR', by_epoch=True, begin=2, end=5, T_max=3)]
+    # shorter than the warm-up: warm-up clipped, cosine dropped
+    assert sweep.fit_schedule(schedulers, 40, 1) == [
+        dict(type='LinearLR', by_epoch=True, begin=0, end=1)]
+
+
+def test_run_config_changes_only_assigner_seed_and_schedule(tmp_path):
+    sweep = load_sweep()
+    # warm-up epoch 0-1, cosine 1-3
+    base = write_tiny_config(str(tmp_path), str(tmp_path / 'data'), max_epochs=3,
+                             warmup_epochs=1)
+    cfg = sweep.load_config(base)
+    assigner_cfg = sweep.assigner_configs(['tal'], cfg)['tal']
+    assert assigner_cfg == dict(type='TaskAlignedAssigner')
+    path = sweep.write_run_config(str(tmp_path / 'run.py'), base, cfg, assigner_cfg, 3, 2, 1)
+    run = Config.fromfile(path)
+    assert run.model.bbox_head.assigner == dict(type='TaskAlignedAssigner')  # no nearby keys
+    assert run.randomness.seed == 3 and run.train_cfg.max_epochs == 2
+    assert [(s['begin'], s['end']) for s in run.param_scheduler] == [(0, 1), (1, 2)]
+    assert run.param_scheduler[1]['T_max'] == 1
+    assert run.train_dataloader == cfg.train_dataloader and run.optim_wrapper == cfg.optim_wrapper
+    # nearby_grid keeps the configured thresholds
+    assert sweep.assigner_configs(['nearby_grid'], cfg)['nearby_grid'] == dict(
+        type='NearbyGridAssigner', match_iou_thres=0.0625, filter_by_max_iou=True)
+
+
+def test_tiny_sweep_trains_tabulates_plots_and_resumes(tmp_path):
+    from yolo_toolbox.datasets.demo import make_demo_dataset
+    data_root = str(tmp_path / 'data')
+    make_demo_dataset(data_root, 8, 4, 0)
+    config = write_tiny_config(str(tmp_path), data_root, max_epochs=3, img_size=64)
+    work_dir = str(tmp_path / 'sweep')
+    argv = [config, '--assigners', 'yolov5', 'tal', '--epochs', '1', '--seeds', '0',
+            '--work-dir', work_dir, '--bench-gts', '5', '--bench-repeat', '1']
+    sweep = load_sweep()
+    results = sweep.main(argv)
+    assert list(results) == ['yolov5', 'tal']
+    for name, (run, ) in results.items():
+        assert run['assigner'] == name and run['seed'] == 0
+        assert set(run['mAP_50_per_epoch']) == {'1'}
+        assert 0.0 <= run['mAP_50'] <= 1.0
+        assert run['pos_per_gt'] > 0 and 0.0 <= run['gts_no_pos'] <= 1.0
+        assert run['assign_ms'] > 0 and run['train_img_s'] > 0 and run['wall_s'] > 0
+        run_cfg = Config.fromfile(osp.join(work_dir, name, 'seed0.py'))
+        assert run_cfg.train_cfg.max_epochs == 1
+    table = open(osp.join(work_dir, 'assigner_sweep.md')).read()
+    assert '| yolov5 | 1 |' in table and '| tal | 1 |' in table and 'mAP@0.5:0.95' in table
+    assert 'assigner_sweep.py' in table  # the command that made it
+    assert osp.getsize(osp.join(work_dir, 'assigner_sweep.png')) > 0
+    # the runs inherit the copy of CONFIG saved at the first start
+    base = osp.join(work_dir, 'base_config.py')
+    assert Config.fromfile(base).train_cfg.max_epochs == 3
+    assert repr(base) in open(osp.join(work_dir, 'tal', 'seed0.py')).read()
+
+    # again: nothing is trained (no new session in the run dirs), same numbers
+    sessions = sorted(glob.glob(osp.join(work_dir, '*', 'seed0', '2*')))
+    again = sweep.main(argv)
+    assert sorted(glob.glob(osp.join(work_dir, '*', 'seed0', '2*'))) == sessions
+    assert again['tal'][0]['mAP_50'] == results['tal'][0]['mAP_50']
+
+
+def test_table_has_mean_and_std_over_seeds():
+    sweep = load_sweep()
+    runs = [dict(mAP_50=0.5, mAP_50_95=0.2, mAP_s=math.nan, mAP_m=0.3, mAP_l=0.4,
+                 pos_per_gt=10.0, gts_no_pos=0.0, assign_ms=2.0, train_img_s=10.0,
+                 wall_s=60.0),
+            dict(mAP_50=0.7, mAP_50_95=0.4, mAP_s=math.nan, mAP_m=0.5, mAP_l=0.6,
+                 pos_per_gt=12.0, gts_no_pos=0.1, assign_ms=4.0, train_img_s=12.0,
+                 wall_s=180.0)]
+    line = sweep.format_table({'x': runs}).splitlines()[2]
+    # mean 0.6, sample std 0.141; AP small undefined on both seeds; wall 2 +- 1.4 min
+    assert line.startswith('| x | 2 | 0.600 ± 0.141 | 0.300 ± 0.141 | – |')
+    assert '5.0% ± 7.1%' in line and line.endswith('2.0 ± 1.4 |')
+
+
+if __name__ == '__main__':
+    pytest.main([__file__])
