@@ -1,4 +1,5 @@
-"""Train a detector: ``python tools/train.py CONFIG [--work-dir DIR] [--amp] [--resume [CKPT]]``.
+"""Train a detector: ``python tools/train.py CONFIG [--work-dir DIR] [--amp] [--compile]
+[--resume [CKPT]]``.
 
 ``--resume`` without a path continues from ``WORK_DIR/last_checkpoint``, or, when that
 file does not load (a run killed during a save by an older version), from the newest
@@ -12,7 +13,14 @@ import os
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from yolo_toolbox.engine import add_nonfinite_loss_hook, setup_amp, setup_distributed, setup_sync_bn
+from yolo_toolbox.engine import (
+    add_nonfinite_loss_hook,
+    setup_amp,
+    setup_compile,
+    setup_distributed,
+    setup_gpu_speedups,
+    setup_sync_bn,
+)
 from yolo_toolbox.utils import find_resumable_checkpoint, load_config
 
 
@@ -28,6 +36,9 @@ def parse_args(argv=None):
         '--resume', nargs='?', type=str, const='auto',
         help='resume from CKPT; without a value, from the latest checkpoint in the work dir '
              'that loads')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the backbone, neck and head convs (CompileModelHook; '
+                             'config key compile_model); the first iteration compiles')
     parser.add_argument('--on-nonfinite-loss', choices=['stop', 'skip'], default=None,
                         help='at a NaN/inf loss: stop with a message naming the last good '
                              "checkpoint (default), or skip the step and count it")
@@ -44,6 +55,7 @@ def parse_args(argv=None):
 
 def build_cfg(args) -> Config:
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    setup_gpu_speedups(cfg)  # CUDA only: AMP, channels_last, cudnn.benchmark (gpu_speedups)
     if args.amp:
         setup_amp(cfg)
     if args.auto_scale_lr:
@@ -59,6 +71,7 @@ def build_cfg(args) -> Config:
         cfg.resume = True
         cfg.load_from = args.resume
     add_nonfinite_loss_hook(cfg, args.on_nonfinite_loss)
+    setup_compile(cfg, args.compile)
     setup_sync_bn(cfg)
     setup_distributed(cfg, args.launcher)
     return cfg

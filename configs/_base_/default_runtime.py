@@ -20,6 +20,11 @@ custom_hooks = [
     dict(type='SyncNormStatsHook'),
 ]
 
+# on a CUDA machine tools/train.py turns on AMP (bf16 where supported, else fp16 with loss
+# scaling), channels_last batches and cudnn.benchmark; False, or a dict such as
+# dict(amp=False), to choose (yolo_toolbox.engine.setup_gpu_speedups). No effect on CPU.
+gpu_speedups = True
+
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
@@ -29,7 +34,8 @@ vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')
 visualizer = dict(type='DetLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 # smooth the per-scale loss parts and num_pos too, not only keys containing 'loss'
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True,
-                     mean_pattern=r'.*(loss|time|data_time|grad_norm|_s\d+|num_pos).*')
+                     mean_pattern=r'.*(loss|time|data_time|grad_norm|_s\d+|num_pos|'
+                                  r'pos_per_gt|gts_no_pos).*')
 
 log_level = 'INFO'
 load_from = None

@@ -8,29 +8,24 @@ data_root = 'data/demo/'
 classes = ('ellipse', 'rectangle', 'triangle', 'star')  # = yolo_toolbox.datasets.DEMO_CLASSES
 img_scale = (256, 256)
 max_epochs = 40
-warmup_epochs = 2
-base_lr = 0.002
+base_lr = 0.001
 
 model = dict(
     backbone=dict(channel_sparsity=0.25),
     bbox_head=dict(num_classes=len(classes),
                    test_cfg=dict(max_per_img=100)))
 
-pre_transform = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
+# The small-data recipe (docs/results.md, "Held-out sets"): the original system's recipe
+# (letterbox + horizontal flip, Adam at a constant LR 1e-3) with an EMA of the weights. On
+# the held-out sets our model with this recipe reaches 1.2-2.7x the original's mAP@0.5 in
+# the same epochs; the mosaic + colour-jitter recipe that the demo used before did worse
+# there.
 train_pipeline = [
-    *pre_transform,
-    dict(type='Mosaic', img_scale=img_scale, prob=0.5, pre_transform=pre_transform),
-    dict(type='Albu',
-         transforms=[
-             dict(type='RandomScale', scale_limit=(-0.3, 0.3)),
-             dict(type='PadIfNeeded', min_height=img_scale[1], min_width=img_scale[0],
-                  border_mode=0, fill=0),
-             dict(type='RandomCrop', height=img_scale[1], width=img_scale[0]),
-             dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3, hue=0.0),
-             dict(type='HorizontalFlip', p=0.5),
-         ],
-         bbox_params=dict(format='pascal_voc', min_area=10, min_visibility=0.1)),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
     dict(type='Letterbox', scale=img_scale),
+    dict(type='Albu', transforms=[dict(type='HorizontalFlip', p=0.5)],
+         bbox_params=dict(format='pascal_voc', min_area=0, min_visibility=0.0)),
     dict(type='PackDetInputs'),
 ]
 test_pipeline = [
@@ -55,13 +50,8 @@ val_evaluator = dict(max_dets=100)
 test_evaluator = val_evaluator
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=10)
-optim_wrapper = dict(optimizer=dict(lr=base_lr))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=warmup_epochs,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min_ratio=0.05, by_epoch=True, begin=warmup_epochs,
-         end=max_epochs, T_max=max_epochs - warmup_epochs, convert_to_iter_based=True),
-]
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=base_lr, weight_decay=0.0))
+param_scheduler = []  # constant LR
 default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=10, max_keep_ckpts=2))
 custom_hooks = [
     dict(type='EMAHook', ema_type='MomentumAnnealingEMA', momentum=0.01, gamma=50,

@@ -67,7 +67,8 @@ def test_predict_folder_skips_corrupt_image(tiny, tmp_path, capsys):
     assert (out_dir / 'vis' / 'sub' / 'tall.png').is_file()
     assert not (out_dir / 'vis' / 'broken.jpg').exists()
     drawn = cv2.imread(str(out_dir / 'vis' / 'wide.jpg'))
-    assert drawn.shape == (90, 200, 3)
+    # pictures of images under 512 px are drawn enlarged to 512 (longer side), aspect kept
+    assert drawn.shape == (round(90 * 512 / 200), 512, 3)
 
     records = json.loads((out_dir / 'predictions.json').read_text())
     assert [osp.basename(r['file']) for r in records] == ['tall.png', 'wide.jpg']
@@ -100,11 +101,12 @@ def test_export_onnx_matches_pytorch(tiny, tmp_path, with_nms):
     argv = [config, checkpoint, '--out', out, '--dynamic-batch', '--runs', '2', '--threads', '1']
     report = export_onnx.main(argv + (['--with-nms'] if with_nms else []))
     assert osp.isfile(out)
-    assert report['boxes_max_abs_diff'] < 1e-3 and report['scores_max_abs_diff'] < 1e-3
-    assert all(v < 1e-3 for v in report['batch2_max_abs_diff'].values())
-    assert report['torch_ms'] > 0 and report['ort_ms'] > 0
+    ort = report['onnxruntime']  # BN folded and simplified vs PyTorch with BN
+    assert ort['boxes_max_abs_diff'] < 1e-2 and ort['scores_max_abs_diff'] < 1e-4
+    assert all(v < 1e-2 for v in report['batch2_max_abs_diff']['onnxruntime'].values())
+    assert report['torch_ms'] > 0 and ort['ms'] > 0
     if with_nms:
-        assert report['num_dets'][0] == report['num_dets'][1]
+        assert ort['num_dets'][0] == ort['num_dets'][1]
 
 
 def test_get_flops(tiny):

@@ -1,18 +1,29 @@
-"""Export a detector to ONNX with box decoding (and optionally NMS), then check it with
-onnxruntime against PyTorch on a real image.
+"""Export a detector to ONNX (and OpenVINO) with box decoding (and optionally NMS), then
+check each export against PyTorch on a real image.
 
     python tools/deployment/export_onnx.py CONFIG CHECKPOINT --out model.onnx
         [--shape 512 | --shape H W] [--dynamic-batch] [--with-nms] [--opset 17]
-        [--image IMG] [--cfg-options key=value ...]
+        [--openvino] [--no-fuse-bn] [--no-simplify] [--image IMG] [--threads N]
+        [--cfg-options key=value ...]
 
 Graph input ``images``: float32 (B, 3, H, W), letterboxed, BGR, 0-255 (normalisation is
 inside the graph). Outputs: ``boxes`` (B, M, 4) x1, y1, x2, y2 and ``scores`` (B, M, C)
 = objectness * class probability, in network-input pixels; with ``--with-nms`` a single
 ``dets`` (K, 7) = [batch index, x1, y1, x2, y2, score, label]. See docs/deployment.md.
 
-onnx and onnxruntime are optional dependencies (``pip install onnx onnxruntime``).
+For speed the graph is exported with every BatchNorm folded into its conv
+(``--no-fuse-bn`` keeps them) and simplified with onnxslim when it is installed
+(``--no-simplify`` skips it). ``--openvino`` also writes an OpenVINO IR (``.xml`` +
+``.bin``, fp32 weights) next to ``--out``. The check compares every export with the
+checkpoint's own PyTorch model (BN not folded): max abs difference of boxes and scores,
+and the latency of each at batch 1. The class names are stored in the exported files,
+so ``tools/predict.py --backend onnxruntime|openvino`` names classes as the checkpoint.
+
+onnx, onnxruntime, onnxslim and openvino are optional dependencies
+(``pip install onnx onnxruntime onnxslim openvino``).
 """
 import argparse
+import json
 import os
 import os.path as osp
 import statistics
@@ -25,6 +36,7 @@ import torch
 from mmengine.config import DictAction
 
 from yolo_toolbox.apis import init_detector, test_input_size
+from yolo_toolbox.apis.deploy import CLASSES_KEY, compare_outputs, load_backend
 from yolo_toolbox.datasets.transforms import Letterbox
 from yolo_toolbox.models.detectors.export import YOLOExportModel
 
@@ -41,6 +53,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--with-nms', action='store_true',
                         help="append the head's NMS (ONNX NonMaxSuppression); output dets (K, 7)")
     parser.add_argument('--opset', type=int, default=17, help='ONNX opset version')
+    parser.add_argument('--openvino', action='store_true',
+                        help='also convert to OpenVINO IR (OUT with .xml) and check it')
+    parser.add_argument('--no-fuse-bn', action='store_true',
+                        help='keep BatchNorm layers (default: folded into the convs)')
+    parser.add_argument('--no-simplify', action='store_true',
+                        help='skip the onnxslim pass (default: simplify when installed)')
     parser.add_argument('--image', help='image for the check (default: a generated one)')
     parser.add_argument('--runs', type=int, default=20, help='timed runs for the latency check')
     parser.add_argument('--threads', type=int, default=None,
@@ -106,9 +124,11 @@ def median_ms(fn, runs: int, warmup: int = 3) -> float:
     return statistics.median(times)
 
 
-def export(wrapper: torch.nn.Module, example: torch.Tensor, out: str, opset: int,
-           dynamic_batch: bool) -> list[str]:
-    """Trace ``wrapper`` to ``out`` with the TorchScript-based exporter; returns output names."""
+def export(wrapper: torch.nn.Module, example: torch.Tensor, out: str, opset: int = 17,
+           dynamic_batch: bool = False, simplify: bool = True,
+           classes: Optional[Sequence[str]] = None) -> list[str]:
+    """Trace ``wrapper`` to ``out`` with the TorchScript-based exporter, simplify the graph
+    (:func:`simplify_onnx`) and store ``classes`` in its metadata; returns output names."""
     output_names = ['dets'] if wrapper.with_nms else ['boxes', 'scores']
     dynamic_axes = None
     if dynamic_batch:
@@ -123,38 +143,89 @@ def export(wrapper: torch.nn.Module, example: torch.Tensor, out: str, opset: int
         torch.onnx.export(wrapper, (example, ), out, input_names=['images'],
                           output_names=output_names, opset_version=opset,
                           dynamic_axes=dynamic_axes, do_constant_folding=True, dynamo=False)
+    if simplify:
+        simplify_onnx(out)
+    if classes is not None:
+        import onnx
+        model = onnx.load(out)
+        entry = model.metadata_props.add()
+        entry.key, entry.value = CLASSES_KEY, json.dumps(list(classes))
+        onnx.save(model, out)
     return output_names
 
 
-def check(wrapper: torch.nn.Module, out: str, example: torch.Tensor, runs: int,
-          threads: Optional[int] = None) -> dict:
-    """Compare onnxruntime with PyTorch on ``example``; returns differences and latencies."""
-    onnx, ort = import_onnx()
-    onnx.checker.check_model(onnx.load(out))
-    options = ort.SessionOptions()
-    if threads:
-        options.intra_op_num_threads = threads
-    session = ort.InferenceSession(out, options, providers=['CPUExecutionProvider'])
-    feed = {'images': example.numpy()}
-    ort_outputs = session.run(None, feed)
+def simplify_onnx(path: str) -> bool:
+    """Simplify the graph in place with onnxslim (constant folding, dead nodes, shape ops);
+    returns False, with a warning, when onnxslim is not installed."""
+    try:
+        import onnxslim
+    except ImportError:
+        warnings.warn('onnxslim is not installed: the ONNX graph is not simplified '
+                      '(pip install onnxslim)')
+        return False
+    import onnx
+    onnx.save(onnxslim.slim(onnx.load(path)), path)
+    return True
+
+
+def export_openvino(onnx_path: str, xml_path: str, classes: Optional[Sequence[str]] = None
+                    ) -> str:
+    """Convert an exported .onnx to OpenVINO IR (``xml_path`` + .bin, fp32 weights)."""
+    try:
+        import openvino as ov
+    except ImportError as e:
+        raise SystemExit(f'--openvino needs the optional package openvino ({e}); install it '
+                         'with: pip install openvino') from e
+    model = ov.convert_model(onnx_path)
+    if classes is not None:
+        model.set_rt_info(json.dumps(list(classes)), [CLASSES_KEY])
+    ov.save_model(model, xml_path, compress_to_fp16=False)
+    return xml_path
+
+
+def check(reference: torch.nn.Module, exports: dict, example: torch.Tensor, num_runs: int,
+          threads: Optional[int] = None, exported: Optional[torch.nn.Module] = None) -> dict:
+    """Compare each exported file with the PyTorch ``reference`` on ``example``.
+
+    Args:
+        reference: the PyTorch wrapper the numbers should match (BN not folded).
+        exports: backend name -> exported file ('onnxruntime': .onnx, 'openvino': .xml).
+        exported: the wrapper that was exported (BN folded), timed too when given.
+
+    Returns:
+        per backend ``{backend: {boxes_max_abs_diff, scores_max_abs_diff (or, with NMS,
+        num_dets and the diffs of matching detections), ms}}`` and ``torch_ms`` (and
+        ``torch_fused_ms``): median latencies at batch 1.
+    """
+    if 'onnxruntime' in exports:
+        onnx, _ = import_onnx()
+        onnx.checker.check_model(onnx.load(exports['onnxruntime']))
+    device = _device(reference)
     with torch.no_grad():
-        torch_outputs = [t.cpu().numpy() for t in wrapper(example.to(_device(wrapper)))]
+        torch_outputs = [t.cpu().numpy() for t in reference(example.to(device))]
+    feed = example.numpy()
     report = {}
-    if wrapper.with_nms:
-        ort_dets, torch_dets = ort_outputs[0], torch_outputs[0]
-        report['num_dets'] = (len(torch_dets), len(ort_dets))
-        if ort_dets.shape == torch_dets.shape:
-            report['boxes_max_abs_diff'] = float(np.abs(ort_dets[:, 1:5] - torch_dets[:, 1:5])
-                                                 .max(initial=0))
-            report['scores_max_abs_diff'] = float(np.abs(ort_dets[:, 5] - torch_dets[:, 5])
-                                                  .max(initial=0))
-    else:
-        for name, ort_out, torch_out in zip(('boxes', 'scores'), ort_outputs, torch_outputs):
-            report[f'{name}_max_abs_diff'] = float(np.abs(ort_out - torch_out).max())
+    runs = [(backend, backend, path, {}) for backend, path in exports.items()]
+    if 'openvino' in exports:  # OpenVINO in bf16 too: what it is worth on this CPU
+        runs.append(('openvino_bf16', 'openvino', exports['openvino'], {'precision': 'bf16'}))
+    for name, backend, path, kwargs in runs:
+        runner = load_backend(path, backend, threads, **kwargs)
+        outputs = runner(feed)
+        if reference.with_nms:
+            ref_dets, dets = torch_outputs[0], outputs[0]
+            entry = dict(num_dets=(len(ref_dets), len(dets)))
+            if ref_dets.shape == dets.shape:
+                entry.update(compare_outputs([ref_dets[:, 1:5], ref_dets[:, 5]],
+                                             [dets[:, 1:5], dets[:, 5]]))
+        else:
+            entry = compare_outputs(torch_outputs, outputs)
+        entry['ms'] = median_ms(lambda runner=runner: runner(feed), num_runs)
+        report[name] = entry
     with torch.no_grad():
-        example_dev = example.to(_device(wrapper))
-        report['torch_ms'] = median_ms(lambda: wrapper(example_dev), runs)
-    report['ort_ms'] = median_ms(lambda: session.run(None, feed), runs)
+        example_dev = example.to(device)
+        report['torch_ms'] = median_ms(lambda: reference(example_dev), num_runs)
+        if exported is not None:
+            report['torch_fused_ms'] = median_ms(lambda: exported(example_dev), num_runs)
     return report
 
 
@@ -171,37 +242,56 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     stride = max(model.bbox_head.strides)
     if size_hw[0] % stride or size_hw[1] % stride:
         raise SystemExit(f'--shape {size_hw} must be a multiple of the largest stride {stride}')
-    wrapper = YOLOExportModel(model, with_nms=args.with_nms).eval()
+    reference = YOLOExportModel(model, with_nms=args.with_nms).eval()
+    wrapper = YOLOExportModel(model, with_nms=args.with_nms,
+                              fuse_bn=not args.no_fuse_bn).eval()
     example = network_input(args.image, size_hw)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    classes = list(model.dataset_meta.get('classes', ()))
     output_names = export(wrapper, example.to(args.device), args.out, args.opset,
-                          args.dynamic_batch)
+                          args.dynamic_batch, simplify=not args.no_simplify, classes=classes)
+    exports = {'onnxruntime': args.out}
     print(f'exported {args.out}: input images (B, 3, {size_hw[0]}, {size_hw[1]}) BGR 0-255, '
           f'outputs {output_names}, opset {args.opset}'
-          + (', dynamic batch' if args.dynamic_batch else ''))
+          + (', dynamic batch' if args.dynamic_batch else '')
+          + ('' if args.no_fuse_bn else ', BN folded')
+          + ('' if args.no_simplify else ', simplified'))
+    if args.openvino:
+        xml = export_openvino(args.out, osp.splitext(args.out)[0] + '.xml', classes)
+        exports['openvino'] = xml
+        print(f'exported {xml} (OpenVINO IR, fp32)')
 
     default_threads = torch.get_num_threads()
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        report = check(wrapper, args.out, example, args.runs, args.threads)
+        report = check(reference, exports, example, args.runs, args.threads, exported=wrapper)
     finally:
         torch.set_num_threads(default_threads)
-    if args.dynamic_batch:  # the same graph at batch 2
-        report_b2 = check(wrapper, args.out, torch.cat([example, example.flip(-1)]), runs=1)
-        report['batch2_max_abs_diff'] = {k: v for k, v in report_b2.items() if 'diff' in k}
+    if args.dynamic_batch:  # the same graphs at batch 2
+        report_b2 = check(reference, exports, torch.cat([example, example.flip(-1)]),
+                          num_runs=1)
+        report['batch2_max_abs_diff'] = {
+            backend: {k: v for k, v in report_b2[backend].items() if 'diff' in k}
+            for backend in exports}
     image_name = args.image or 'a generated 480x360 image'
-    print(f'onnxruntime vs PyTorch on {image_name}:')
-    if 'num_dets' in report:
-        print(f'  detections: PyTorch {report["num_dets"][0]}, onnxruntime {report["num_dets"][1]}')
-    for key in ('boxes_max_abs_diff', 'scores_max_abs_diff'):
-        if key in report:
-            print(f'  {key.replace("_", " ")}: {report[key]:.3g}')
+    print(f'exports vs PyTorch (BN not folded) on {image_name}:')
+    backends = [k for k in report if isinstance(report[k], dict) and 'ms' in report[k]]
+    for backend in backends:
+        entry = report[backend]
+        parts = [f'{k.replace("_", " ")} {v:.3g}' for k, v in entry.items() if 'diff' in k]
+        if 'num_dets' in entry:
+            parts.insert(0, f'detections PyTorch {entry["num_dets"][0]}, {backend} '
+                            f'{entry["num_dets"][1]}')
+        print(f'  {backend}: ' + ', '.join(parts))
     if 'batch2_max_abs_diff' in report:
         print(f'  batch 2: {report["batch2_max_abs_diff"]}')
     threads = f'{args.threads} thread(s)' if args.threads else 'default threads'
-    print(f'  latency at batch 1 (median of {args.runs}, {threads}): PyTorch '
-          f'{report["torch_ms"]:.1f} ms, onnxruntime {report["ort_ms"]:.1f} ms')
+    latencies = [f'PyTorch {report["torch_ms"]:.1f} ms']
+    if 'torch_fused_ms' in report:
+        latencies.append(f'PyTorch BN folded {report["torch_fused_ms"]:.1f} ms')
+    latencies += [f'{backend} {report[backend]["ms"]:.1f} ms' for backend in backends]
+    print(f'  latency at batch 1 (median of {args.runs}, {threads}): ' + ', '.join(latencies))
     return report
 
 

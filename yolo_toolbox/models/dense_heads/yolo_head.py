@@ -3,8 +3,9 @@
 Call chains (the head orchestrates; the assigner decides positives and centre decoding)::
 
     loss():    forward(feats) -> loss_by_feat(preds, gt_bboxes_labels, img_metas)
-                   per scale: assigner.assign(...) -> decode the positives -> box, class
-                   and objectness losses
+                   assigner.assign_levels(...) (all scales; with the detached predictions
+                   if the assigner uses them) -> per scale: decode the positives -> box,
+                   class and objectness losses
     predict(): forward(feats) -> predict_by_feat(preds, img_metas)
                    decode_preds: every slot's box, score = objectness * class prob
                    -> nms: one class- and image-aware NMS over the whole batch
@@ -23,6 +24,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor, nn
 from torchvision.ops import nms
 
+from yolo_toolbox.models.task_modules.assigners import AssignLevel
 from yolo_toolbox.registry import MODELS, TASK_UTILS
 from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy, stack_gt_instances, xyxy_to_cxcywh
 
@@ -43,7 +45,8 @@ class YOLOHead(BaseModule):
         strides: pixels per cell of each scale.
         assigner: config of a grid assigner (TASK_UTILS).
         assign_conf_method: objectness target of a positive: 'iou' (IoU of the decoded
-            box with its GT, detached) or 'constant' (1).
+            box with its GT, detached) or 'constant' (1); an assigner that gives a soft
+            target per positive (``GridAssignResult.target``) overrides it.
         loss_obj, loss_cls, loss_bbox: loss configs (objectness focal BCE, class focal
             BCE, IoU-family box loss).
         lambda_obj, lambda_coord, lambda_cls: weights of the three parts.
@@ -195,17 +198,23 @@ class YOLOHead(BaseModule):
         return self.loss_by_feat(self(feats), gt_bboxes_labels, img_metas)
 
     def assign(self, preds: Sequence[Tensor], gt_bboxes_labels: Tensor) -> list:
-        """Run the assigner on every scale; returns one GridAssignResult per scale."""
+        """Run the assigner over all scales at once (``assigner.assign_levels``); returns
+        one GridAssignResult per scale. An assigner that declares ``uses_predictions``
+        also gets every slot's detached decoded box and score (objectness x class)."""
         gt_boxes = xyxy_to_cxcywh(gt_bboxes_labels[:, 2:6].float())
         gt_labels = gt_bboxes_labels[:, 1].long()
         batch_idx = gt_bboxes_labels[:, 0].long()
-        results = []
+        levels = []
         for level, pred in enumerate(preds):
-            grid_size = tuple(pred.shape[2:4])
-            results.append(self.assigner.assign(gt_boxes, gt_labels, batch_idx,
-                                                self.anchors[level], grid_size,
-                                                self.strides[level]))
-        return results
+            pred_boxes = pred_scores = None
+            if self.assigner.uses_predictions:
+                with torch.no_grad():
+                    pred = pred.detach().float()
+                    pred_boxes = self.decode_level(pred, level)
+                    pred_scores = pred[..., :1].sigmoid() * pred[..., 5:].sigmoid()
+            levels.append(AssignLevel(self.anchors[level], tuple(pred.shape[2:4]),
+                                      self.strides[level], pred_boxes, pred_scores))
+        return self.assigner.assign_levels(gt_boxes, gt_labels, batch_idx, levels)
 
     def loss_by_feat(self, preds: Sequence[Tensor], gt_bboxes_labels: Tensor,
                      img_metas: Optional[list] = None) -> dict:
@@ -219,9 +228,13 @@ class YOLOHead(BaseModule):
         Returns:
             ``loss_obj``, ``loss_bbox``, ``loss_cls`` (summed over scales with
             ``lambda_scales``; these make the total) and, for logging only, the
-            unweighted parts per scale (``obj_s8``, ``bbox_s8``, ``cls_s8``, ...) and
-            ``num_pos``.
+            unweighted parts per scale (``obj_s8``, ``bbox_s8``, ``cls_s8``, ...),
+            ``num_pos``, ``pos_per_gt`` (mean positives per GT) and ``gts_no_pos`` (share
+            of GTs without a positive).
         """
+        # losses in fp32 under autocast (bf16 / fp16 outputs; boxes reach ~1500 px);
+        # a no-op without autocast
+        preds = [pred.float() for pred in preds]
         gt_boxes = xyxy_to_cxcywh(gt_bboxes_labels[:, 2:6].float())
         gt_labels = gt_bboxes_labels[:, 1].long()
         assign_results = self.assign(preds, gt_bboxes_labels)
@@ -241,7 +254,9 @@ class YOLOHead(BaseModule):
                                               tuple(pred.shape[2:4]), self.strides[level])
                 target_boxes = gt_boxes[result.gt_idx].to(pred.dtype)
                 loss_bbox = self.loss_bbox(pos_boxes, target_boxes)
-                if self.assign_conf_method == 'iou':
+                if result.target is not None:  # the assigner's soft target
+                    obj_target[slots] = result.target.to(obj_target.dtype)
+                elif self.assign_conf_method == 'iou':
                     with torch.no_grad():
                         iou = box_iou(cxcywh_to_xyxy(pos_boxes), cxcywh_to_xyxy(target_boxes))
                     obj_target[slots] = iou.clamp(0, 1).to(obj_target.dtype)
@@ -264,6 +279,11 @@ class YOLOHead(BaseModule):
             logs[f'bbox_s{stride}'] = loss_bbox.detach()
             logs[f'cls_s{stride}'] = loss_cls.detach()
         logs['num_pos'] = torch.tensor(float(num_pos), device=preds[0].device)
+        # assignment statistics of the batch, for logs (and assigner_sweep.py)
+        pos_per_gt = torch.bincount(torch.cat([r.gt_idx for r in assign_results]),
+                                    minlength=gt_labels.numel())
+        logs['pos_per_gt'] = pos_per_gt.float().mean().nan_to_num(0.0)
+        logs['gts_no_pos'] = (pos_per_gt == 0).float().mean().nan_to_num(0.0)
         return {**total, **logs}
 
     # ------------------------------------------------------------------ predict

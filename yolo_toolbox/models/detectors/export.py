@@ -4,10 +4,32 @@ Used by ``tools/deployment/export_onnx.py``; everything here traces into an ONNX
 (``torch.onnx.export(..., dynamo=False)``). Decoding and NMS are the head's own
 (:meth:`YOLOHead.decode_preds`, :meth:`YOLOHead.nms`), so an exported model decodes
 exactly as the assigner the model was trained with declares.
+
+:func:`fuse_conv_bn` folds every BatchNorm into the conv before it, for inference
+(eager or exported): one conv instead of conv + BN, same outputs up to float rounding.
 """
+import copy
 from typing import Optional
 
+from mmcv.cnn import fuse_conv_bn as _mmcv_fuse_conv_bn
 from torch import Tensor, nn
+
+
+def fuse_conv_bn(model: nn.Module) -> nn.Module:
+    """Fold each BatchNorm into the Conv2d registered just before it, in place.
+
+    ``w' = w * gamma / sqrt(var + eps)``, ``b' = (b - mean) * gamma / sqrt(var + eps) +
+    beta``; the BN becomes ``nn.Identity``. Uses the running statistics, so the result
+    is for inference only (``model.eval()`` is called). A conv-BN pair is recognised by
+    registration order inside a module (mmcv's rule), which holds for mmcv's
+    ``ConvModule``, torchvision's ResNet blocks and every block of this toolbox; for a
+    module of your own, compare outputs before and after (tests/test_models/
+    test_detectors/test_export.py does it for the backbones here).
+
+    Returns ``model`` with fewer parameters: load checkpoints before fusing, never after.
+    """
+    model.eval()
+    return _mmcv_fuse_conv_bn(model)
 
 
 class YOLOExportModel(nn.Module):
@@ -33,11 +55,15 @@ class YOLOExportModel(nn.Module):
         detector: a :class:`YOLODetector` (eval mode).
         with_nms: append NMS (exports to ONNX ``NonMaxSuppression``).
         test_cfg: overrides of the head's ``test_cfg`` for the NMS.
+        fuse_bn: fold BatchNorm into the convs (:func:`fuse_conv_bn`) of a copy of
+            ``detector`` (the detector passed in is left as it is).
     """
 
     def __init__(self, detector: nn.Module, with_nms: bool = False,
-                 test_cfg: Optional[dict] = None) -> None:
+                 test_cfg: Optional[dict] = None, fuse_bn: bool = False) -> None:
         super().__init__()
+        if fuse_bn:
+            detector = fuse_conv_bn(copy.deepcopy(detector))
         self.detector = detector
         self.head = detector.bbox_head
         self.with_nms = with_nms

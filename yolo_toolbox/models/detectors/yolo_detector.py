@@ -30,7 +30,8 @@ class YOLODetector(BaseModel):
             (the input resized by that factor, rounded up to a multiple of ``size_divisor``,
             default 32), and flipped left-right too when ``flip``; the decoded boxes
             of all passes, mapped back to the input's frame, go through one NMS together
-            (merged before NMS, as YOLOv5's ``--augment``). ``tools/test.py --tta`` sets it.
+            (merged before NMS, as YOLOv5's ``--augment``; the top ``nms_pre`` of them
+            enter it). ``tools/test.py --tta`` sets it.
     """
 
     def __init__(self, backbone: dict, neck: dict, bbox_head: dict,
@@ -54,6 +55,10 @@ class YOLODetector(BaseModel):
         if 'in_channels' not in bbox_head:
             bbox_head = {**bbox_head, 'in_channels': self.neck.out_channels}
         self.bbox_head = MODELS.build(bbox_head)
+        if getattr(self.data_preprocessor, 'channels_last', False):
+            # NHWC batches: NHWC conv weights too, before DDP wraps the model (its gradient
+            # buckets follow the parameters' layout); values and state_dict keys unchanged
+            self.to(memory_format=torch.channels_last)
 
     def extract_feat(self, inputs: Tensor) -> tuple[Tensor, ...]:
         """(B, 3, H, W) normalised images -> neck feature maps, small stride first."""
@@ -96,9 +101,8 @@ class YOLODetector(BaseModel):
                                          new_w - boxes[..., 0], boxes[..., 3]], dim=-1)
                 all_boxes.append(boxes * back)
                 all_scores.append(scores)
-        passes = len(all_boxes)
-        cfg = dict(self.bbox_head.test_cfg)
-        cfg['nms_pre'] = int(cfg['nms_pre']) * passes  # each pass keeps its own candidates
+        # the top ``nms_pre`` of all passes' boxes enter the one NMS (NMS time grows with
+        # the square of its input: more candidates would make TTA many times slower)
         metas = [s.metainfo for s in data_samples]
         return self.bbox_head.predict_from_boxes(torch.cat(all_boxes, dim=1),
-                                                 torch.cat(all_scores, dim=1), metas, cfg=cfg)
+                                                 torch.cat(all_scores, dim=1), metas)

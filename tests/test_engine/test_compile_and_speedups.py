@@ -1,0 +1,183 @@
+"""Training speed options: CompileModelHook (torch.compile, opt-in), channels_last batches,
+the CUDA defaults of tools/train.py (gpu_speedups), fp32 losses under autocast.
+
+The compile tests use ``backend='eager'`` (TorchDynamo traces, no code generation): they
+check what compiling does to the module tree, state_dict, EMA and checkpoints in seconds.
+Inductor itself (the default backend) takes minutes on a 2-core CPU for this network;
+``YOLO_TEST_INDUCTOR=1`` runs that case too.
+"""
+import copy
+import os
+import sys
+from types import SimpleNamespace
+
+import pytest
+import torch
+from _tiny_config import DEMO_CONFIG
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.optim import build_optim_wrapper
+
+from yolo_toolbox.engine import setup_compile, setup_gpu_speedups
+from yolo_toolbox.registry import HOOKS, MODELS
+
+sys.path.insert(0, os.path.join(os.path.dirname(DEMO_CONFIG), '..', '..', 'tools',
+                                'analysis_tools'))
+from benchmark import random_train_batch  # noqa: E402
+
+
+def _model_and_batch(size: int = 64):
+    cfg = Config.fromfile(DEMO_CONFIG)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    batch = random_train_batch(2, size, 3, model.bbox_head.num_classes,
+                               torch.Generator().manual_seed(0))
+    return cfg, model, batch
+
+
+def _runner(model):
+    return SimpleNamespace(model=model, iter=0, epoch=0, _resume=False,
+                           logger=MMLogger.get_current_instance())
+
+
+def _compiled_step(backend: str):
+    cfg, model, batch = _model_and_batch()
+    reference = copy.deepcopy(model)
+    keys = list(model.state_dict())
+    (ema_cfg, ) = [copy.deepcopy(h) for h in cfg.custom_hooks if h.type == 'EMAHook']
+    ema_cfg.pop('priority')
+    ema_hook = HOOKS.build(ema_cfg)
+    hook = HOOKS.build(dict(type='CompileModelHook', backend=backend))
+    runner = _runner(model)
+    ema_hook.before_run(runner)  # the EMA copy is made before compiling, as in the Runner
+    hook.before_train(runner)
+    model.train()
+    reference.train()
+    wrapper = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper))
+    ref_wrapper = build_optim_wrapper(reference, copy.deepcopy(cfg.optim_wrapper))
+    for i in range(2):
+        hook.before_train_iter(runner, i)
+        log = model.train_step(batch, wrapper)
+        hook.after_train_iter(runner, i)
+        ema_hook.after_train_iter(runner, i)
+        ref_log = reference.train_step(batch, ref_wrapper)
+    return model, reference, keys, hook, ema_hook, log, ref_log
+
+
+def test_compile_hook_keeps_state_dict_ema_and_checkpoints(tmp_path):
+    model, reference, keys, hook, ema_hook, log, ref_log = _compiled_step('eager')
+    assert list(model.state_dict()) == keys  # no '_orig_mod.' anywhere
+    assert not any('_orig_mod' in k for k in ema_hook.ema_model.state_dict())
+    assert hook.compile_seconds is not None and hook.compile_seconds > 0
+    for name in ('backbone', 'neck', 'bbox_head'):
+        assert getattr(model, name)._compiled_call_impl is not None
+        assert getattr(ema_hook.ema_model.module, name)._compiled_call_impl is None
+    # the same numbers as the eager model after two optimizer steps
+    torch.testing.assert_close(log['loss'], ref_log['loss'], rtol=1e-4, atol=1e-5)
+    # a checkpoint of the compiled model loads strictly into a fresh, uncompiled one
+    path = tmp_path / 'ckpt.pth'
+    torch.save(model.state_dict(), path)
+    fresh = MODELS.build(Config.fromfile(DEMO_CONFIG).model)
+    fresh.load_state_dict(torch.load(path), strict=True)
+
+
+@pytest.mark.skipif(os.environ.get('YOLO_TEST_INDUCTOR') != '1',
+                    reason='inductor compiles this network for minutes on a small CPU; '
+                           'set YOLO_TEST_INDUCTOR=1 to run it')
+def test_compile_hook_inductor():
+    model, reference, keys, hook, _, log, ref_log = _compiled_step('inductor')
+    assert list(model.state_dict()) == keys
+    torch.testing.assert_close(log['loss'], ref_log['loss'], rtol=1e-3, atol=1e-4)
+
+
+def test_setup_compile_from_flag_and_config_key():
+    cfg = Config(dict(custom_hooks=[dict(type='EMAHook')]))
+    setup_compile(cfg, enable=False)
+    assert len(cfg.custom_hooks) == 1
+    setup_compile(cfg, enable=True)
+    assert cfg.custom_hooks[-1] == dict(type='CompileModelHook')
+    setup_compile(cfg, enable=True)  # not twice
+    assert len(cfg.custom_hooks) == 2
+    cfg = Config(dict(compile_model=dict(mode='max-autotune')))
+    setup_compile(cfg)
+    assert cfg.custom_hooks == [dict(type='CompileModelHook', mode='max-autotune')]
+
+
+def test_train_parses_compile_flag(tmp_path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'tool_train', os.path.join(os.path.dirname(DEMO_CONFIG), '..', '..', 'tools',
+                                   'train.py'))
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    args = train.parse_args([DEMO_CONFIG, '--compile', '--work-dir', str(tmp_path)])
+    cfg = train.build_cfg(args)
+    assert any(h['type'] == 'CompileModelHook' for h in cfg.custom_hooks)
+
+
+def test_channels_last_batches_give_the_same_loss():
+    cfg, model, batch = _model_and_batch()
+    model.train()
+    losses = []
+    for channels_last in (False, True):
+        model.data_preprocessor.channels_last = channels_last
+        data = model.data_preprocessor(copy.deepcopy(batch), training=True)
+        assert data['inputs'].is_contiguous(
+            memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+        torch.manual_seed(0)
+        losses.append(model(data['inputs'], data['data_samples'], mode='loss'))
+    for key in losses[0]:
+        torch.testing.assert_close(losses[1][key], losses[0][key], rtol=1e-4, atol=1e-5)
+
+
+def test_gpu_speedups(monkeypatch):
+    cfg = Config.fromfile(DEMO_CONFIG)
+    assert cfg.gpu_speedups is True
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    assert setup_gpu_speedups(copy.deepcopy(cfg)) == {}  # nothing on a CPU machine
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda *a, **k: True)
+    on_gpu = copy.deepcopy(cfg)
+    assert setup_gpu_speedups(on_gpu) == dict(amp=True, channels_last=True,
+                                              cudnn_benchmark=True)
+    assert on_gpu.optim_wrapper.type == 'AmpOptimWrapper'
+    assert on_gpu.optim_wrapper.dtype == 'bfloat16'
+    assert on_gpu.model.data_preprocessor.channels_last is True
+    assert on_gpu.env_cfg.cudnn_benchmark is True
+    opted_out = copy.deepcopy(cfg)
+    opted_out.gpu_speedups = dict(amp=False)
+    setup_gpu_speedups(opted_out)
+    assert opted_out.optim_wrapper.type == cfg.optim_wrapper.type
+    assert opted_out.model.data_preprocessor.channels_last is True
+
+
+def test_losses_in_fp32_under_bf16_autocast():
+    _, model, batch = _model_and_batch()
+    model.train()
+    data = model.data_preprocessor(batch, training=True)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = model(data['inputs'], data['data_samples'], mode='loss')
+    for key in ('loss_obj', 'loss_bbox', 'loss_cls'):
+        assert losses[key].dtype == torch.float32 and torch.isfinite(losses[key])
+
+
+
+def test_channels_last_model_keeps_checkpoints():
+    """With channels_last batches the detector's conv weights are NHWC from the start
+    (before DDP wraps it); state_dict keys and values load both ways, outputs match."""
+    cfg = Config.fromfile(DEMO_CONFIG)
+    torch.manual_seed(0)
+    plain = MODELS.build(cfg.model).eval()
+    cfg.model.data_preprocessor['channels_last'] = True
+    nhwc = MODELS.build(cfg.model).eval()
+    weights = [p for p in nhwc.parameters() if p.dim() == 4]
+    assert weights and all(p.is_contiguous(memory_format=torch.channels_last) for p in weights)
+    assert list(nhwc.state_dict()) == list(plain.state_dict())
+    nhwc.load_state_dict(plain.state_dict(), strict=True)
+    assert all(p.is_contiguous(memory_format=torch.channels_last) for p in weights)
+    plain.load_state_dict(nhwc.state_dict(), strict=True)
+    images = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        for a, b in zip(plain(images), nhwc(images.contiguous(memory_format=torch.channels_last))):
+            torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-4)

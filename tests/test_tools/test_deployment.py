@@ -1,0 +1,170 @@
+"""Deployment: Conv+BN folding, ONNX / OpenVINO export parity, predict --backend.
+
+A tiny detector (ResNet-18 x0.25, 3 classes, 128 px) with initial weights, BN statistics
+set away from their defaults (so that folding has something to fold) and a wider spread
+of head outputs (so that scores are not all tied and NMS order is stable).
+
+Tolerances (float32 throughout): boxes are in network-input pixels and reach ~1500 px
+(w = (2 sigmoid)^2 * anchor, anchors up to 373 px), so float32 rounding alone is ~1e-4 px
+there, and folding BN changes the order of the float operations in every layer; 1e-2 px
+(a hundredth of a pixel) leaves two orders of magnitude for that and still fails on any
+real error (a wrong fold or decode moves boxes by pixels). Scores are products of two
+sigmoids in [0, 1]: 1e-4.
+"""
+import importlib.util
+import json
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from torch import nn
+
+from yolo_toolbox.apis import init_detector
+from yolo_toolbox.models.detectors.export import YOLOExportModel, fuse_conv_bn
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+BOX_TOL, SCORE_TOL = 1e-2, 1e-4
+
+
+def load_tool(rel_path: str):
+    name = 'tool_' + osp.splitext(osp.basename(rel_path))[0]
+    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, rel_path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def randomise_bn_(model: nn.Module, seed: int = 0) -> None:
+    gen = torch.Generator().manual_seed(seed)
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            n = module.num_features
+            module.running_mean.copy_(torch.randn(n, generator=gen) * 0.1)
+            module.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
+            module.weight.data.copy_(torch.rand(n, generator=gen) + 0.5)
+            module.bias.data.copy_(torch.randn(n, generator=gen) * 0.1)
+
+
+def tiny_cfg(backbone: str = 'resnet') -> Config:
+    cfg = Config.fromfile(osp.join(REPO, 'configs/yolo_r18_nearby.py'))
+    cfg.model.backbone.channel_sparsity = 0.25
+    if backbone == 'darknet':
+        cfg.model.backbone = dict(type='Darknet', channel_sparsity=0.125)
+    cfg.model.bbox_head.num_classes = 3
+    for step in cfg.test_dataloader.dataset.pipeline:
+        if step['type'] == 'Letterbox':
+            step['scale'] = (128, 128)
+    return cfg
+
+
+@pytest.fixture(scope='module')
+def tiny(tmp_path_factory):
+    """(config path, checkpoint path, exported .onnx, exported .xml or None)."""
+    pytest.importorskip('onnx')
+    pytest.importorskip('onnxruntime')
+    root = tmp_path_factory.mktemp('deploy')
+    config = str(root / 'tiny.py')
+    tiny_cfg().dump(config)
+    torch.manual_seed(0)
+    model = init_detector(config)
+    randomise_bn_(model)
+    for conv in model.bbox_head.convs:  # spread the scores: fewer near-ties in NMS order
+        conv.weight.data.mul_(4)
+    checkpoint = str(root / 'tiny.pth')
+    torch.save(dict(state_dict=model.state_dict(),
+                    meta=dict(dataset_meta=dict(classes=('ellipse', 'rectangle', 'star')))),
+               checkpoint)
+    onnx_path = str(root / 'tiny.onnx')
+    export = load_tool('tools/deployment/export_onnx.py')
+    argv = [config, checkpoint, '--out', onnx_path, '--runs', '1', '--threads', '1',
+            '--dynamic-batch']
+    has_openvino = importlib.util.find_spec('openvino') is not None
+    report = export.main(argv + (['--openvino'] if has_openvino else []))
+    xml = onnx_path[:-5] + '.xml' if has_openvino else None
+    return config, checkpoint, onnx_path, xml, report
+
+
+@pytest.mark.parametrize('backbone', ['resnet', 'darknet'])
+def test_fuse_conv_bn_keeps_outputs(backbone):
+    """Folding BN into the convs: no BN left, the same raw outputs (float rounding)."""
+    from yolo_toolbox.registry import MODELS
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_cfg(backbone).model)
+    model.init_weights()
+    randomise_bn_(model)
+    model.eval()
+    images = torch.randn(2, 3, 64, 96, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected = model(images)
+        num_bn = sum(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+        fused = fuse_conv_bn(model)
+        actual = fused(images)
+    assert num_bn > 0
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in fused.modules())
+    for exp, act in zip(expected, actual):
+        # raw outputs of order 1-10: float32 rounding of reordered sums, nothing more
+        torch.testing.assert_close(act, exp, rtol=1e-4, atol=1e-4)
+
+
+def test_export_model_fuse_bn_leaves_detector():
+    from yolo_toolbox.registry import MODELS
+    model = MODELS.build(tiny_cfg().model).eval()
+    wrapper = YOLOExportModel(model, fuse_bn=True)
+    assert any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in wrapper.modules())
+
+
+def test_onnxruntime_export_parity(tiny):
+    report = tiny[4]
+    entry = report['onnxruntime']
+    assert entry['boxes_max_abs_diff'] < BOX_TOL and entry['scores_max_abs_diff'] < SCORE_TOL
+    batch2 = report['batch2_max_abs_diff']['onnxruntime']
+    assert batch2['boxes_max_abs_diff'] < BOX_TOL and batch2['scores_max_abs_diff'] < SCORE_TOL
+    import onnx
+    graph = onnx.load(tiny[2]).graph
+    assert not any(node.op_type == 'BatchNormalization' for node in graph.node)
+
+
+def test_openvino_export_parity(tiny):
+    pytest.importorskip('openvino', reason='openvino is an optional deployment dependency')
+    entry = tiny[4]['openvino']
+    assert entry['boxes_max_abs_diff'] < BOX_TOL and entry['scores_max_abs_diff'] < SCORE_TOL
+    batch2 = tiny[4]['batch2_max_abs_diff']['openvino']
+    assert batch2['boxes_max_abs_diff'] < BOX_TOL and batch2['scores_max_abs_diff'] < SCORE_TOL
+    # bf16 (8-bit mantissa) is reported, not held to fp32's tolerance
+    assert np.isfinite(tiny[4]['openvino_bf16']['scores_max_abs_diff'])
+
+
+@pytest.mark.parametrize('backend', ['onnxruntime', 'openvino'])
+def test_predict_backend_matches_pytorch(tiny, tmp_path, backend):
+    """tools/predict.py --backend: the exported model gives PyTorch's detections."""
+    if backend == 'openvino':
+        pytest.importorskip('openvino', reason='openvino is an optional deployment dependency')
+    config, checkpoint, onnx_path, xml, _ = tiny
+    rng = np.random.default_rng(0)
+    images = tmp_path / 'images'
+    images.mkdir()
+    cv2.imwrite(str(images / 'a.jpg'), rng.integers(0, 256, (90, 200, 3), dtype=np.uint8))
+    cv2.imwrite(str(images / 'b.png'), rng.integers(0, 256, (160, 70, 3), dtype=np.uint8))
+    predict = load_tool('tools/predict.py')
+    common = ['--score-thr', '0.0', '--batch-size', '2',
+              '--cfg-options', 'model.bbox_head.test_cfg.max_per_img=5']
+    records = {}
+    for name, model_file in (('pytorch', checkpoint),
+                             (backend, onnx_path if backend == 'onnxruntime' else xml)):
+        out_dir = tmp_path / name
+        assert predict.main([config, model_file, str(images), '--out-dir', str(out_dir),
+                             '--backend', name, '--threads', '1'] + common) == 0
+        records[name] = json.loads((out_dir / 'predictions.json').read_text())
+    for ref, got in zip(records['pytorch'], records[backend]):
+        assert ref['file'] == got['file'] and len(ref['detections']) == len(got['detections']) == 5
+        for det in got['detections']:  # each has its twin in PyTorch's (order may tie)
+            # bbox and score are rounded to 2 and 4 decimals in the JSON: one unit of slack
+            assert any(det['class_name'] == det_ref['class_name']  # names from the export
+                       and np.abs(np.subtract(det['bbox'], det_ref['bbox'])).max()
+                       <= BOX_TOL + 0.01
+                       and abs(det['score'] - det_ref['score']) <= SCORE_TOL + 1e-4
+                       for det_ref in ref['detections']), (det, ref['detections'])

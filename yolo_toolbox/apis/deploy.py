@@ -1,0 +1,185 @@
+"""Run an exported detector (ONNX on onnxruntime, or OpenVINO) behind the inference API.
+
+    from yolo_toolbox.apis import inference_detector
+    from yolo_toolbox.apis.deploy import init_backend_detector
+    model = init_backend_detector('configs/yolo_r18_nearby.py', 'r18.onnx', 'onnxruntime')
+    result = inference_detector(model, 'demo.jpg')   # the same DetDataSample as in PyTorch
+
+The exported graph (``tools/deployment/export_onnx.py``) takes letterboxed BGR 0-255
+images and returns ``boxes`` (B, M, 4) xyxy and ``scores`` (B, M, C) in network-input
+pixels, or, exported ``--with-nms``, ``dets`` (K, 7). The config supplies the test
+pipeline, the head's NMS (``test_cfg``) and the rescaling to the original image, so a
+deployed model's detections follow the same rules as :func:`init_detector`'s.
+
+onnxruntime and openvino are optional packages; a missing one raises ImportError with
+the pip command.
+"""
+import copy
+import json
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.config import Config
+
+from yolo_toolbox.registry import MODELS
+
+BACKENDS = ('onnxruntime', 'openvino')
+# where the exporter stores the class names: ONNX metadata_props key, OpenVINO rt_info path
+CLASSES_KEY = 'yolo_toolbox_classes'
+
+
+def _import(name: str):
+    try:
+        return __import__(name)
+    except ImportError as e:
+        raise ImportError(f'the {name} backend needs the optional package {name}: '
+                          f'pip install {name}') from e
+
+
+class OnnxRuntimeModel:
+    """An ``.onnx`` file on onnxruntime's CPU provider: ``model(images) -> [outputs]``.
+
+    Args:
+        path: the .onnx file.
+        threads: intra-op threads (None: onnxruntime's default, one per core).
+    """
+
+    def __init__(self, path: str, threads: Optional[int] = None) -> None:
+        ort = _import('onnxruntime')
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(path, options, providers=['CPUExecutionProvider'])
+        self.input_name = self.session.get_inputs()[0].name
+        self.input_shape = self.session.get_inputs()[0].shape
+        self.output_names = [o.name for o in self.session.get_outputs()]
+        meta = self.session.get_modelmeta().custom_metadata_map
+        self.classes = tuple(json.loads(meta[CLASSES_KEY])) if CLASSES_KEY in meta else None
+
+    def __call__(self, images: np.ndarray) -> list[np.ndarray]:
+        return self.session.run(None, {self.input_name: images})
+
+
+class OpenVINOModel:
+    """An OpenVINO IR (``.xml`` + ``.bin``) or ``.onnx`` file on OpenVINO's CPU plugin.
+
+    Args:
+        path: the .xml (or .onnx) file.
+        threads: inference threads (None: OpenVINO's default).
+        precision: ``'f32'`` (default: the same numbers as PyTorch up to rounding) or
+            ``'bf16'`` (faster on CPUs with AVX512-BF16 / AMX, about 3 significant
+            digits). OpenVINO would pick bf16 by itself on such CPUs; we ask for it.
+    """
+
+    def __init__(self, path: str, threads: Optional[int] = None,
+                 precision: str = 'f32') -> None:
+        ov = _import('openvino')
+        core = ov.Core()
+        model = core.read_model(path)
+        config = {'PERFORMANCE_HINT': 'LATENCY', 'INFERENCE_PRECISION_HINT': precision}
+        if threads:
+            config['INFERENCE_NUM_THREADS'] = threads
+        self.compiled = core.compile_model(model, 'CPU', config)
+        self.request = self.compiled.create_infer_request()
+        self.input_shape = [d.get_length() if d.is_static else None
+                            for d in model.inputs[0].get_partial_shape()]
+        self.output_names = [o.get_any_name() for o in model.outputs]
+        self.classes = None
+        if model.has_rt_info([CLASSES_KEY]):
+            self.classes = tuple(json.loads(model.get_rt_info([CLASSES_KEY]).astype(str)))
+
+    def __call__(self, images: np.ndarray) -> list[np.ndarray]:
+        results = self.request.infer({0: images})
+        return [results[output] for output in self.compiled.outputs]
+
+
+def load_backend(path: str, backend: str, threads: Optional[int] = None, **kwargs):
+    """``OnnxRuntimeModel`` or ``OpenVINOModel`` for ``backend`` in :data:`BACKENDS`."""
+    if backend == 'onnxruntime':
+        return OnnxRuntimeModel(path, threads, **kwargs)
+    if backend == 'openvino':
+        return OpenVINOModel(path, threads, **kwargs)
+    raise ValueError(f'backend must be one of {BACKENDS}, got {backend!r}')
+
+
+class BackendDetector:
+    """An exported model plus the config's head: ``test_step`` like a YOLODetector's.
+
+    Enough of the detector's interface for :func:`inference_detector` and
+    ``tools/predict.py``: ``cfg``, ``dataset_meta``, ``bbox_head`` (its ``test_cfg``
+    drives the NMS; its weights are unused) and ``test_step``.
+    """
+
+    def __init__(self, runner, cfg: Config, bbox_head, dataset_meta: dict) -> None:
+        self.runner = runner
+        self.cfg = cfg
+        self.bbox_head = bbox_head
+        self.dataset_meta = dataset_meta
+        batch = runner.input_shape[0] if runner.input_shape else None
+        self.static_batch = batch if isinstance(batch, int) else None
+
+    def _run(self, images: np.ndarray) -> list[np.ndarray]:
+        if self.static_batch is None or self.static_batch == len(images):
+            return self.runner(images)
+        if self.static_batch != 1:
+            raise ValueError(f'the exported model takes batches of {self.static_batch}; '
+                             'export with --dynamic-batch for other sizes')
+        outputs = [self.runner(images[i:i + 1]) for i in range(len(images))]
+        if len(self.runner.output_names) == 1:  # dets (K, 7): renumber the images
+            for i, (dets, ) in enumerate(outputs):
+                dets[:, 0] = i
+            return [np.concatenate([o[0] for o in outputs])]
+        return [np.concatenate(parts) for parts in zip(*outputs)]
+
+    def test_step(self, data: dict) -> list:
+        """``data`` from ``pseudo_collate`` of the test pipeline's packed samples."""
+        samples = data['data_samples']
+        images = np.stack([np.asarray(img, dtype=np.float32) for img in data['inputs']])
+        outputs = [torch.from_numpy(np.asarray(o)) for o in self._run(images)]
+        metas = [s.metainfo for s in samples]
+        head = self.bbox_head
+        if len(outputs) == 2:  # boxes, scores: the head's NMS as in PyTorch
+            results = head.predict_from_boxes(outputs[0], outputs[1], metas)
+        else:  # dets (K, 7) from a graph with NMS
+            from mmengine.structures import InstanceData
+            dets, results = outputs[0], []
+            for i, meta in enumerate(metas):
+                img_dets = dets[dets[:, 0].long() == i]
+                results.append(InstanceData(
+                    bboxes=head.rescale_boxes(img_dets[:, 1:5].clone(), meta),
+                    scores=img_dets[:, 5], labels=img_dets[:, 6].long()))
+        for sample, pred in zip(samples, results):
+            sample.pred_instances = pred
+        return samples
+
+
+def init_backend_detector(config, model_file: str, backend: str,
+                          cfg_options: Optional[dict] = None, threads: Optional[int] = None,
+                          **backend_kwargs) -> BackendDetector:
+    """Load an exported model for ``backend`` ('onnxruntime' or 'openvino').
+
+    Class names come from the exported file when the exporter stored them, else from
+    the config (:func:`dataset_meta_from_config`).
+    """
+    from yolo_toolbox.utils import load_config
+
+    from .inference import dataset_meta_from_config
+    cfg = load_config(config, cfg_options)
+    runner = load_backend(model_file, backend, threads, **backend_kwargs)
+    model_cfg = copy.deepcopy(cfg.model)
+    if 'pretrained' in model_cfg.get('backbone', {}):
+        model_cfg.backbone.pretrained = None
+    head = MODELS.build(model_cfg).bbox_head.eval()
+    if runner.classes and len(runner.classes) == head.num_classes:
+        dataset_meta = dict(classes=runner.classes)
+    else:
+        dataset_meta = dataset_meta_from_config(cfg, head.num_classes)
+    return BackendDetector(runner, cfg, head, dataset_meta)
+
+
+def compare_outputs(reference: Sequence[np.ndarray], outputs: Sequence[np.ndarray],
+                    names: Sequence[str] = ('boxes', 'scores')) -> dict:
+    """Max abs difference per named output (``{'boxes_max_abs_diff': ...}``)."""
+    return {f'{name}_max_abs_diff': float(np.abs(np.asarray(out) - np.asarray(ref)).max())
+            for name, ref, out in zip(names, reference, outputs)}
