@@ -4,15 +4,10 @@
 # pip's output goes to work_dirs/install.log and is shown only when the install fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p work_dirs
 LOG=work_dirs/install.log
 START=$(date +%s)
 echo "[1/5] install: yolo_toolbox and its dependencies into .venv (pip output: $LOG)"
-if ! bash tools/misc/setup_venv.sh > "$LOG" 2>&1; then
-    echo "      install FAILED; the end of $LOG:" >&2
-    tail -n 40 "$LOG" >&2
-    exit 1
-fi
+bash tools/misc/setup_venv.sh --log "$LOG" > /dev/null
 echo "      ready ($(( $(date +%s) - START )) s)"
 export DEMO_START=$START
 .venv/bin/python tools/misc/run_demo.py "$@"

@@ -1,8 +1,22 @@
 #!/usr/bin/env bash
 # Create ./.venv (if missing) and install the toolbox with its test and optional deps.
-# Usage: source-free; prints the venv's python path on the last line.
+# Usage: bash tools/misc/setup_venv.sh [--log FILE]; prints the venv's python path on the
+# last line. With --log, pip's output goes to FILE and its end is printed only when the
+# install fails (tools/demo.sh and tools/run_tests.sh use this).
 set -euo pipefail
+SCRIPT="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/../.."
+if [ "${1:-}" = "--log" ]; then
+    LOG=${2:?--log needs a file}
+    mkdir -p "$(dirname "$LOG")"
+    if ! bash "$SCRIPT" > "$LOG" 2>&1; then
+        echo "install FAILED; the end of $LOG:" >&2
+        tail -n 40 "$LOG" >&2
+        exit 1
+    fi
+    tail -n 1 "$LOG"
+    exit 0
+fi
 PYTHON_BIN=${PYTHON_BIN:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON_BIN" -m venv .venv
