@@ -166,3 +166,27 @@ def test_out_of_reach_flags_an_assigner_whose_reach_is_too_small():
     # s16: a keeps 1 of 4 in its own cell, b 1 of 8. s32: a 1 of 4; c 1 of 14; d's centre
     # is the corner of 4 cells (offsets 0 or 1, inside [0, 1]): 4 of 9
     assert (rows['s16']['out_of_reach'], rows['s32']['out_of_reach']) == (3 + 7, 3 + 13 + 5)
+
+
+def test_multi_level_assigner_goes_through_assign_levels():
+    """ATSS chooses across scales without predictions: the tools run it through
+    ``assign_levels`` and get exactly what the head gets; candidates are not recorded."""
+    from yolo_toolbox.models.task_modules.assigners import AssignLevel
+    from yolo_toolbox.structures import xyxy_to_cxcywh
+    assigner = TASK_UTILS.build(dict(type='ATSSAssigner'))
+    results, candidates = assign_scales(assigner, GT, INPUT_HW, ANCHORS, STRIDES, record=True)
+    levels = [AssignLevel(ANCHORS[i], size, STRIDES[i])
+              for i, size in enumerate(grid_sizes(INPUT_HW, STRIDES))]
+    direct = assigner.assign_levels(xyxy_to_cxcywh(GT[:, 2:6]), GT[:, 1].long(),
+                                    GT[:, 0].long(), levels)
+    assert candidates == [None, None]
+    assert sum(r.num_pos for r in results) > 0
+    for got, want in zip(results, direct):
+        for a, b in zip(got, want):
+            assert torch.equal(a, b)
+
+
+def test_assigner_that_needs_predictions_is_refused_clearly():
+    assigner = TASK_UTILS.build(dict(type='SimOTAAssigner'))
+    with pytest.raises(ValueError, match="network's predictions"):
+        assign_scales(assigner, GT, INPUT_HW, ANCHORS, STRIDES)

@@ -14,13 +14,17 @@ import torch
 from mmengine.config import Config
 from torch import Tensor
 
-from yolo_toolbox.models.task_modules.assigners import GridAssignResult
+from yolo_toolbox.models.task_modules.assigners import (
+    ASSIGNER_ALIASES,
+    AssignLevel,
+    GridAssignResult,
+)
 from yolo_toolbox.registry import MODELS, TASK_UTILS
 from yolo_toolbox.structures import xyxy_to_cxcywh
 
 #: short names accepted by the tools, mapped to the registered seed assigners
 SHORT_NAMES = {'single': 'SingleGridAssigner', 'nearby': 'NearbyGridAssigner',
-               'all': 'AllGridAssigner'}
+               'all': 'AllGridAssigner', **ASSIGNER_ALIASES}
 #: config keys of the configured assigner that carry over to a short-named one
 SHARED_KEYS = ('match_iou_thres', 'filter_by_max_iou')
 
@@ -141,6 +145,18 @@ def assign_scales(assigner, bboxes_labels: Tensor, input_hw: Sequence[int], anch
     gt_boxes = xyxy_to_cxcywh(bboxes_labels[:, 2:6].float())
     gt_labels = bboxes_labels[:, 1].long()
     batch_idx = bboxes_labels[:, 0].long()
+    if getattr(assigner, 'uses_predictions', False):
+        raise ValueError(
+            f'{type(assigner).__name__} chooses positives from the network\'s predictions; '
+            'the assignment tools work without a network, so they take assigners that do '
+            'not (e.g. single, nearby, all, yolov5, atss); see the assigner_sweep tool for '
+            'the others')
+    if getattr(assigner, 'multi_level', False):  # chooses across scales at once (ATSS)
+        levels = [AssignLevel(anchors[level], grid_size, strides[level])
+                  for level, grid_size in enumerate(grid_sizes(input_hw, strides))]
+        results = assigner.assign_levels(gt_boxes, gt_labels, batch_idx, levels)
+        # candidates before conflict resolution are not recorded across scales
+        return results, ([None] * len(results) if record else None)
     results, candidates = [], []
     for level, grid_size in enumerate(grid_sizes(input_hw, strides)):
         if not record:
