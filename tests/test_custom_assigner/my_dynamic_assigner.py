@@ -8,7 +8,6 @@ from torch import Tensor
 
 from yolo_toolbox.models.task_modules.assigners import BaseDynamicAssigner
 from yolo_toolbox.registry import TASK_UTILS
-from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy
 
 
 @TASK_UTILS.register_module()
@@ -30,8 +29,7 @@ class TopIoUAssigner(BaseDynamicAssigner):
         if gt_boxes.numel() == 0:
             return self.empty_results(gt_boxes, len(levels))
         cand = self.candidates(gt_boxes, levels)  # (N, K) window slots of every scale
-        pred_boxes, _ = self.gather_predictions(cand, batch_idx, levels)  # (N, K, 4)
-        iou = box_iou(cxcywh_to_xyxy(pred_boxes), cxcywh_to_xyxy(gt_boxes)[:, None])
+        iou, _ = self.candidate_ious(cand, gt_boxes, batch_idx, levels)  # predicted box vs GT
         iou = iou.masked_fill(~cand.valid, -1.0)  # (N, K)
         top = iou.topk(min(self.topk, iou.shape[1]), dim=1).indices
         pos = torch.zeros_like(cand.valid).scatter_(1, top, True) & cand.valid

@@ -14,6 +14,8 @@ from typing import NamedTuple, Optional
 import torch
 from torch import Tensor
 
+from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy
+
 from .base_grid_assigner import AssignLevel, BaseGridAssigner, GridAssignResult
 
 
@@ -112,6 +114,14 @@ class BaseDynamicAssigner(BaseGridAssigner):
                 pred = pred.reshape(-1, pred.shape[-1])
                 out.append(pred.index_select(0, flat.reshape(-1)).view(*flat.shape, -1))
         return torch.cat(boxes, dim=1), torch.cat(scores, dim=1)
+
+    def candidate_ious(self, cand: Candidates, gt_boxes: Tensor, batch_idx: Tensor,
+                       levels: Sequence[AssignLevel]) -> tuple[Tensor, Tensor]:
+        """IoU (N, K) in [0, 1] of each candidate's predicted box with its GT, and the
+        candidates' predicted scores (N, K, C) (:meth:`gather_predictions`)."""
+        pred_boxes, pred_scores = self.gather_predictions(cand, batch_idx, levels)
+        iou = box_iou(cxcywh_to_xyxy(pred_boxes.float()), cxcywh_to_xyxy(gt_boxes)[:, None])
+        return iou.clamp(0, 1), pred_scores
 
     @staticmethod
     def centre_inside_gt(cand: Candidates, gt_boxes: Tensor, eps: float) -> Tensor:

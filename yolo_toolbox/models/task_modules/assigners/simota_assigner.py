@@ -5,7 +5,6 @@ import torch
 from torch import Tensor
 
 from yolo_toolbox.registry import TASK_UTILS
-from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy
 
 from .base_dynamic_assigner import BaseDynamicAssigner
 from .base_grid_assigner import AssignLevel, GridAssignResult
@@ -51,9 +50,8 @@ class SimOTAAssigner(BaseDynamicAssigner):
         if gt_boxes.numel() == 0:
             return self.empty_results(gt_boxes, len(levels))
         cand = self.candidates(gt_boxes, levels)
-        pred_boxes, pred_scores = self.gather_predictions(cand, batch_idx, levels)
-        iou = box_iou(cxcywh_to_xyxy(pred_boxes.float()), cxcywh_to_xyxy(gt_boxes)[:, None])
-        iou = iou.clamp(0, 1).masked_fill(~cand.valid, 0.0)  # (N, K)
+        iou, pred_scores = self.candidate_ious(cand, gt_boxes, batch_idx, levels)
+        iou = iou.masked_fill(~cand.valid, 0.0)  # (N, K)
 
         # sum over classes of BCE(sqrt(score), onehot), logs clamped at -100 as in
         # F.binary_cross_entropy: every class's "negative" term, then the GT class's

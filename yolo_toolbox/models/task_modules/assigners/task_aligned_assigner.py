@@ -5,7 +5,6 @@ import torch
 from torch import Tensor
 
 from yolo_toolbox.registry import TASK_UTILS
-from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy
 
 from .base_dynamic_assigner import BaseDynamicAssigner
 from .base_grid_assigner import AssignLevel, GridAssignResult
@@ -47,9 +46,7 @@ class TaskAlignedAssigner(BaseDynamicAssigner):
         if gt_boxes.numel() == 0:
             return self.empty_results(gt_boxes, len(levels))
         cand = self.candidates(gt_boxes, levels)
-        pred_boxes, pred_scores = self.gather_predictions(cand, batch_idx, levels)
-        iou = box_iou(cxcywh_to_xyxy(pred_boxes.float()), cxcywh_to_xyxy(gt_boxes)[:, None])
-        iou = iou.clamp(0, 1)  # (N, K)
+        iou, pred_scores = self.candidate_ious(cand, gt_boxes, batch_idx, levels)  # (N, K)
         label = gt_labels.long()[:, None, None].expand(-1, pred_scores.shape[1], 1)
         score = pred_scores.float().gather(-1, label).squeeze(-1)  # (N, K)
         align = score.pow(self.alpha) * iou.pow(self.beta)
