@@ -1,7 +1,7 @@
 """Detect objects in images and write drawn pictures plus one JSON file.
 
     python tools/predict.py CONFIG CHECKPOINT INPUT [--out-dir outputs/predict]
-        [--score-thr 0.4] [--nms-iou 0.3] [--device cpu] [--batch-size 4]
+        [--score-thr 0.3] [--nms-iou 0.3] [--device cpu] [--batch-size 4]
         [--cfg-options key=value ...] [--backend {pytorch,onnxruntime,openvino}] [--threads N]
         [--precision {fp32,bf16}]
 
@@ -52,7 +52,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--nms-iou', type=float, default=0.3,
                         help='IoU of the class-wise NMS of what is written and drawn '
                              "(Fast/Faster R-CNN's test NMS; evaluation uses the config's)")
-    parser.add_argument('--score-thr', type=float, default=0.4,
+    parser.add_argument('--score-thr', type=float, default=0.3,
                         help='minimum score of a written / drawn detection')
     parser.add_argument('--device', default='cpu', help="torch device, e.g. 'cuda:0'")
     parser.add_argument('--backend', default='pytorch',

@@ -23,7 +23,7 @@ class DetVisualizationHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self, draw: bool = False, interval: int = 50, score_thr: float = 0.4,
+    def __init__(self, draw: bool = False, interval: int = 50, score_thr: float = 0.3,
                  test_out_dir: Optional[str] = None) -> None:
         self.draw = draw
         self.interval = interval
