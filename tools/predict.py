@@ -3,14 +3,16 @@
     python tools/predict.py CONFIG CHECKPOINT INPUT [--out-dir outputs/predict]
         [--score-thr 0.3] [--nms-iou 0.3] [--device cpu] [--batch-size 4]
         [--cfg-options key=value ...] [--backend {pytorch,onnxruntime,openvino}] [--threads N]
-        [--precision {fp32,bf16}]
+        [--precision {auto,fp32,bf16}]
 
 With ``--backend onnxruntime`` or ``openvino``, CHECKPOINT is the exported model
 (``.onnx``, or OpenVINO's ``.xml``, from ``tools/deployment/export_onnx.py``); the config
-gives the pipeline, the NMS settings and the rescaling, so the output is the same as
-PyTorch's up to float rounding (``--precision bf16``: OpenVINO in bf16, faster on recent
-CPUs). With ``pytorch`` (the default) BatchNorm is folded into the convs after loading,
-and on the CPU the network runs channels_last (same outputs, faster).
+gives the pipeline, the NMS settings and the rescaling, so the output is PyTorch's up to
+float rounding. OpenVINO runs in the precision it picks for the CPU (``--precision auto``,
+the default: bf16 on CPUs with AVX512-BF16 / AMX, about half the latency, boxes within
+~2 px and mAP within 0.003 of fp32's; ``--precision fp32`` gives PyTorch's numbers). With
+``pytorch`` (the default) BatchNorm is folded into the convs after loading, and on the
+CPU the network runs channels_last (same outputs, faster).
 
 INPUT is an image file, a folder (searched recursively for image files) or a glob
 pattern (quote it: ``'data/*.jpg'``). Writes:
@@ -40,6 +42,8 @@ from mmengine.utils import ProgressBar, scandir
 
 from yolo_toolbox.apis import inference_detector, init_detector
 
+PRECISIONS = dict(auto='auto', fp32='f32', bf16='bf16')  # --precision: OpenVINO's names
+
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
@@ -61,10 +65,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                              'is then the .onnx / .xml file) on onnxruntime or OpenVINO (CPU)')
     parser.add_argument('--threads', type=int, default=None,
                         help='CPU threads of the backend (default: its own default)')
-    parser.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32',
-                        help='OpenVINO inference precision: bf16 is about 2x faster on CPUs '
-                             'with AVX512-BF16 / AMX (a trained model: boxes within ~2 px, '
-                             'scores within ~3e-3 of fp32; docs/benchmark.md)')
+    parser.add_argument('--precision', choices=list(PRECISIONS), default='auto',
+                        help="OpenVINO's inference precision: auto (OpenVINO's choice for "
+                             'the CPU: bf16 where it has AVX512-BF16 / AMX, about 2x faster; '
+                             'boxes within ~2 px, mAP within 0.003 of fp32; '
+                             'docs/benchmark.md), fp32 or bf16')
     parser.add_argument('--batch-size', type=int, default=4, help='images per forward pass')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config keys')
     return parser.parse_args(argv)
@@ -106,7 +111,7 @@ def load_model(args: argparse.Namespace):
     """The detector for ``--backend``: PyTorch with BN folded, or an exported model."""
     if args.backend != 'pytorch':
         from yolo_toolbox.apis.deploy import init_backend_detector
-        kwargs = {'precision': args.precision.replace('fp', 'f')} \
+        kwargs = {'precision': PRECISIONS[args.precision]} \
             if args.backend == 'openvino' else {}
         return init_backend_detector(args.config, args.checkpoint, args.backend,
                                      cfg_options=args.cfg_options, threads=args.threads,
@@ -134,6 +139,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print_log(f'no image files found for {args.input}', logger='current', level=logging.ERROR)
         return 1
     model = load_model(args)
+    if getattr(getattr(model, 'runner', None), 'precision', None):
+        print_log(f'OpenVINO runs in {model.runner.precision}', logger='current')
     # boxes under --score-thr are never written; dropping them before NMS changes nothing above
     model.bbox_head.test_cfg['score_thr'] = max(model.bbox_head.test_cfg['score_thr'],
                                                 args.score_thr)

@@ -2,7 +2,12 @@
 and the per-class AP table; a progress bar with ETA runs over the test batches.
 
 ``--tta`` evaluates with test-time augmentation (scales ``--tta-scales`` x horizontal flip,
-merged before NMS; see ``YOLODetector.predict_tta``)."""
+merged before NMS; see ``YOLODetector.predict_tta``).
+
+``--backend onnxruntime|openvino`` evaluates an exported model instead (CHECKPOINT is then
+the ``.onnx`` / ``.xml`` file of ``tools/deployment/export_onnx.py``), with the config's
+pipeline, NMS and metric: the mAP a deployed model really has. OpenVINO runs in the
+precision it picks for the CPU unless ``--precision fp32|bf16`` says otherwise."""
 import argparse
 import os
 import os.path as osp
@@ -12,6 +17,8 @@ from mmengine.runner import Runner
 
 from yolo_toolbox.engine import setup_distributed
 from yolo_toolbox.utils import load_config
+
+PRECISIONS = dict(auto='auto', fp32='f32', bf16='bf16')  # --precision: OpenVINO's names
 
 
 def parse_args(argv=None):
@@ -31,12 +38,27 @@ def parse_args(argv=None):
                              'before one NMS')
     parser.add_argument('--tta-scales', type=float, nargs='+', default=[0.83, 1.0, 1.17],
                         help='input scale factors of --tta (default: 0.83 1.0 1.17)')
+    parser.add_argument('--backend', default='pytorch',
+                        choices=['pytorch', 'onnxruntime', 'openvino'],
+                        help='evaluate the checkpoint in PyTorch, or an exported model '
+                             '(CHECKPOINT is then the .onnx / .xml file) on onnxruntime or '
+                             'OpenVINO (CPU)')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='CPU threads of an exported model\'s backend')
+    parser.add_argument('--precision', choices=list(PRECISIONS), default='auto',
+                        help="OpenVINO's inference precision (with --backend openvino): auto "
+                             "(OpenVINO's choice for the CPU: bf16 where it has AVX512-BF16 "
+                             '/ AMX), fp32 or bf16')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
+    if args.backend != 'pytorch' and (args.tta or args.show_dir or args.launcher != 'none'):
+        parser.error('--tta, --show-dir and --launcher work with --backend pytorch only')
+    if args.precision != 'auto' and args.backend != 'openvino':
+        parser.error('--precision needs --backend openvino')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -74,12 +96,32 @@ def build_cfg(args) -> Config:
     return cfg
 
 
+def test_exported(args, cfg: Config) -> dict:
+    """``--backend onnxruntime|openvino``: the exported model through the test loader and
+    the config's evaluator."""
+    from yolo_toolbox.apis.deploy import evaluate_exported, init_backend_detector
+    kwargs = {'precision': PRECISIONS[args.precision]} \
+        if args.backend == 'openvino' else {}
+    detector = init_backend_detector(args.config, args.checkpoint, args.backend,
+                                     cfg_options=args.cfg_options, threads=args.threads,
+                                     **kwargs)
+    precision = getattr(detector.runner, 'precision', None)
+    print(f'evaluating {args.checkpoint} on {args.backend}'
+          + (f' ({precision})' if precision else ''))
+    return evaluate_exported(detector, cfg, log_every=10)
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = build_cfg(args)
-    runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
-    if runner.rank == 0:
+    if args.backend != 'pytorch':
+        metrics = test_exported(args, cfg)
+        rank = 0
+    else:
+        runner = Runner.from_cfg(cfg)
+        metrics = runner.test()
+        rank = runner.rank
+    if rank == 0:
         print('mAP@0.5: {:.4f}   mAP@0.5:0.95: {:.4f}'.format(
             metrics.get('det/mAP_50', float('nan')), metrics.get('det/mAP_50_95', float('nan'))))
     return metrics

@@ -156,8 +156,10 @@ def test_predict_backend_matches_pytorch(tiny, tmp_path, backend):
     for name, model_file in (('pytorch', checkpoint),
                              (backend, onnx_path if backend == 'onnxruntime' else xml)):
         out_dir = tmp_path / name
+        # OpenVINO in fp32: its default on a bf16 CPU is bf16 (test_test_backend_...)
+        precision = ['--precision', 'fp32'] if name == 'openvino' else []
         assert predict.main([config, model_file, str(images), '--out-dir', str(out_dir),
-                             '--backend', name, '--threads', '1'] + common) == 0
+                             '--backend', name, '--threads', '1'] + precision + common) == 0
         records[name] = json.loads((out_dir / 'predictions.json').read_text())
     for ref, got in zip(records['pytorch'], records[backend]):
         assert ref['file'] == got['file'] and len(ref['detections']) == len(got['detections']) == 5
@@ -168,3 +170,75 @@ def test_predict_backend_matches_pytorch(tiny, tmp_path, backend):
                        <= BOX_TOL + 0.01
                        and abs(det['score'] - det_ref['score']) <= SCORE_TOL + 1e-4
                        for det_ref in ref['detections']), (det, ref['detections'])
+
+
+def _three_class_test_set(root) -> None:
+    """4 test images of noise with 1-3 boxes of the tiny model's classes, VOC layout."""
+    from yolo_toolbox.datasets.demo import write_voc_set
+
+    def make_image(i):
+        rng = np.random.default_rng(i)
+        img = rng.integers(0, 256, (96 + 16 * i, 160 - 8 * i, 3), dtype=np.uint8)
+        objects = []
+        for k in range(1 + i % 3):
+            x1, y1 = int(rng.integers(0, 60)), int(rng.integers(0, 40))
+            objects.append(dict(name=('ellipse', 'rectangle', 'star')[k],
+                                box=(x1, y1, x1 + int(rng.integers(12, 60)),
+                                     y1 + int(rng.integers(12, 50))),
+                                truncated=0, difficult=0))
+        return img, objects
+    write_voc_set(str(root), 'VOC2007', 0, 4, make_image, jpeg_quality=95)
+
+
+@pytest.mark.parametrize('backend', ['onnxruntime', 'openvino'])
+def test_test_backend_evaluates_the_export_as_pytorch(tiny, tmp_path, backend):
+    """tools/test.py --backend: the exported model through the test loader, NMS and metric
+    gives PyTorch's detections (dumped with --out) and PyTorch's mAP."""
+    if backend == 'openvino':
+        pytest.importorskip('openvino', reason='openvino is an optional deployment dependency')
+    import pickle
+    _, checkpoint, onnx_path, xml, _ = tiny
+    _three_class_test_set(tmp_path / 'data')
+    cfg = tiny_cfg()
+    cfg.test_dataloader.update(batch_size=3, num_workers=0, persistent_workers=False)
+    cfg.test_dataloader.dataset.update(data_root=str(tmp_path / 'data') + '/',
+                                       metainfo=dict(classes=('ellipse', 'rectangle', 'star')))
+    config = str(tmp_path / 'eval.py')
+    cfg.dump(config)
+    test = load_tool('tools/test.py')
+    results, metrics = {}, {}
+    for name, model_file in (('pytorch', checkpoint),
+                             (backend, onnx_path if backend == 'onnxruntime' else xml)):
+        extra = ['--backend', name, '--threads', '1'] if name != 'pytorch' else []
+        extra += ['--precision', 'fp32'] if name == 'openvino' else []
+        out = str(tmp_path / f'{name}.pkl')
+        metrics[name] = test.main([config, model_file, '--work-dir', str(tmp_path / name),
+                                   '--out', out] + extra)
+        with open(out, 'rb') as f:
+            results[name] = pickle.load(f)
+    assert len(results['pytorch']) == len(results[backend]) == 4
+    for ref, got in zip(results['pytorch'], results[backend]):
+        assert ref['img_id'] == got['img_id']
+        ref_pred, got_pred = ref['pred_instances'], got['pred_instances']
+        assert len(ref_pred['scores']) == len(got_pred['scores']) > 0
+        # each of the best 20 boxes has its twin in PyTorch's (equal scores may swap places)
+        for i in got_pred['scores'].argsort(descending=True)[:20].tolist():
+            twins = ((ref_pred['labels'] == got_pred['labels'][i])
+                     & ((ref_pred['scores'] - got_pred['scores'][i]).abs() <= SCORE_TOL)
+                     & ((ref_pred['bboxes'] - got_pred['bboxes'][i]).abs().amax(1) <= BOX_TOL))
+            assert twins.any(), (i, got_pred['bboxes'][i], got_pred['scores'][i])
+    for key in ('det/mAP_50', 'det/mAP_50_95'):
+        assert abs(metrics[backend][key] - metrics['pytorch'][key]) < 1e-3, (key, metrics)
+
+
+def test_openvino_precision_auto_and_refusals(tiny):
+    pytest.importorskip('openvino', reason='openvino is an optional deployment dependency')
+    from yolo_toolbox.apis.deploy import OpenVINOModel
+    xml = tiny[3]
+    assert OpenVINOModel(xml, 1, 'f32').precision == 'f32'
+    assert OpenVINOModel(xml, 1, 'auto').precision in ('f32', 'bf16')  # the CPU decides
+    with pytest.raises(ValueError, match='precision must be one of'):
+        OpenVINOModel(xml, 1, 'fp16')
+    test = load_tool('tools/test.py')
+    with pytest.raises(SystemExit):  # --precision is OpenVINO's
+        test.parse_args(['c.py', 'm.onnx', '--backend', 'onnxruntime', '--precision', 'bf16'])

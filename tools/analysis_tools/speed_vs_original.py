@@ -136,7 +136,7 @@ def profile_step(fn: Callable[[], object], label: str, top: int = 12) -> str:
     return table
 
 
-VARIANT_OPTIONS = ('bf16', 'channels_last', 'nchw', 'compile')
+VARIANT_OPTIONS = ('bf16', 'channels_last', 'nchw', 'compile', 'fused', 'unfused')
 
 
 def build_train_variant(cfg, args, variant: str, batch: dict, results: dict):
@@ -154,6 +154,8 @@ def build_train_variant(cfg, args, variant: str, batch: dict, results: dict):
     optim_cfg = copy.deepcopy(cfg.optim_wrapper)
     if 'bf16' in options:
         optim_cfg['type'] = 'CPUBf16OptimWrapper'
+    if options & {'fused', 'unfused'}:  # force the optimizer's fused kernel on or off
+        optim_cfg['optimizer']['fused'] = 'fused' in options
     ours.train()
     if 'compile' in options:
         from yolo_toolbox.engine import compile_model
@@ -257,7 +259,9 @@ def add_export_rows(fused: torch.nn.Module, images: torch.Tensor, rows: Rows,
     except (ImportError, SystemExit) as e:
         print(f'export rows incomplete: {e}')
     reference = results.pop('_reference_outputs')
-    runs = [(backend, backend, path, {}) for backend, path in exports.items()]
+    # 'openvino' in f32 (its default on a bf16 CPU is bf16), then bf16 as its own row
+    runs = [(backend, backend, path, {'precision': 'f32'} if backend == 'openvino' else {})
+            for backend, path in exports.items()]
     if 'openvino' in exports:
         runs.append(('openvino_bf16', 'openvino', exports['openvino'], {'precision': 'bf16'}))
     for name, backend, path, kwargs in runs:

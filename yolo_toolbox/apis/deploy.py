@@ -25,6 +25,7 @@ from mmengine.config import Config
 from yolo_toolbox.registry import MODELS
 
 BACKENDS = ('onnxruntime', 'openvino')
+OPENVINO_PRECISIONS = ('auto', 'f32', 'bf16')
 # where the exporter stores the class names: ONNX metadata_props key, OpenVINO rt_info path
 CLASSES_KEY = 'yolo_toolbox_classes'
 
@@ -67,20 +68,29 @@ class OpenVINOModel:
     Args:
         path: the .xml (or .onnx) file.
         threads: inference threads (None: OpenVINO's default).
-        precision: ``'f32'`` (default: the same numbers as PyTorch up to rounding) or
-            ``'bf16'`` (faster on CPUs with AVX512-BF16 / AMX, about 3 significant
-            digits). OpenVINO would pick bf16 by itself on such CPUs; we ask for it.
+        precision: ``'auto'`` (default: OpenVINO's own choice for the CPU, bf16 on CPUs
+            with AVX512-BF16 / AMX, else f32), ``'f32'`` (the same numbers as PyTorch up
+            to rounding) or ``'bf16'``. In bf16 boxes move by up to ~2 px and scores by
+            ~3e-3, and mAP by at most 0.003 on the three trained models we measured
+            (docs/benchmark.md), for about half the latency. ``self.precision`` is what
+            OpenVINO runs ('f32' or 'bf16').
     """
 
     def __init__(self, path: str, threads: Optional[int] = None,
-                 precision: str = 'f32') -> None:
+                 precision: str = 'auto') -> None:
+        if precision not in OPENVINO_PRECISIONS:
+            raise ValueError(f'precision must be one of {OPENVINO_PRECISIONS}, '
+                             f'got {precision!r}')
         ov = _import('openvino')
         core = ov.Core()
         model = core.read_model(path)
-        config = {'PERFORMANCE_HINT': 'LATENCY', 'INFERENCE_PRECISION_HINT': precision}
+        config = {'PERFORMANCE_HINT': 'LATENCY'}
+        if precision != 'auto':
+            config['INFERENCE_PRECISION_HINT'] = precision
         if threads:
             config['INFERENCE_NUM_THREADS'] = threads
         self.compiled = core.compile_model(model, 'CPU', config)
+        self.precision = self.compiled.get_property('INFERENCE_PRECISION_HINT').to_string()
         self.request = self.compiled.create_infer_request()
         self.input_shape = [d.get_length() if d.is_static else None
                             for d in model.inputs[0].get_partial_shape()]
@@ -183,3 +193,26 @@ def compare_outputs(reference: Sequence[np.ndarray], outputs: Sequence[np.ndarra
     """Max abs difference per named output (``{'boxes_max_abs_diff': ...}``)."""
     return {f'{name}_max_abs_diff': float(np.abs(np.asarray(out) - np.asarray(ref)).max())
             for name, ref, out in zip(names, reference, outputs)}
+
+
+def evaluate_exported(detector: BackendDetector, cfg: Config,
+                      log_every: int = 0) -> dict:
+    """Evaluate an exported model as ``tools/test.py`` evaluates a checkpoint.
+
+    The batches of ``cfg.test_dataloader`` go through ``detector.test_step`` (the exported
+    network, then the config's NMS and rescaling) into ``cfg.test_evaluator``; returns
+    its metrics (``det/mAP_50``, ...). ``log_every``: print progress every N batches.
+    """
+    from mmengine.evaluator import Evaluator
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+
+    init_default_scope(cfg.get('default_scope', 'yolo_toolbox'))
+    loader = Runner.build_dataloader(copy.deepcopy(cfg.test_dataloader))
+    evaluator = Evaluator(copy.deepcopy(cfg.test_evaluator))
+    evaluator.dataset_meta = loader.dataset.metainfo
+    for i, data in enumerate(loader):
+        evaluator.process(detector.test_step(data), data)
+        if log_every and ((i + 1) % log_every == 0 or i + 1 == len(loader)):
+            print(f'{i + 1}/{len(loader)} batches', flush=True)
+    return evaluator.evaluate(len(loader.dataset))
