@@ -41,8 +41,7 @@ from mmengine.logging import print_log
 from mmengine.utils import ProgressBar, scandir
 
 from yolo_toolbox.apis import inference_detector, init_detector
-
-PRECISIONS = dict(auto='auto', fp32='f32', bf16='bf16')  # --precision: OpenVINO's names
+from yolo_toolbox.apis.deploy import add_backend_arguments
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
@@ -59,17 +58,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--score-thr', type=float, default=0.3,
                         help='minimum score of a written / drawn detection')
     parser.add_argument('--device', default='cpu', help="torch device, e.g. 'cuda:0'")
-    parser.add_argument('--backend', default='pytorch',
-                        choices=['pytorch', 'onnxruntime', 'openvino'],
-                        help='run the checkpoint in PyTorch, or an exported model (CHECKPOINT '
-                             'is then the .onnx / .xml file) on onnxruntime or OpenVINO (CPU)')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='CPU threads of the backend (default: its own default)')
-    parser.add_argument('--precision', choices=list(PRECISIONS), default='auto',
-                        help="OpenVINO's inference precision: auto (OpenVINO's choice for "
-                             'the CPU: bf16 where it has AVX512-BF16 / AMX, about 2x faster; '
-                             'boxes within ~2 px, mAP within 0.003 of fp32; '
-                             'docs/benchmark.md), fp32 or bf16')
+    add_backend_arguments(parser, 'run')
     parser.add_argument('--batch-size', type=int, default=4, help='images per forward pass')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config keys')
     return parser.parse_args(argv)
@@ -110,12 +99,10 @@ def to_record(path: str, sample, class_names: Sequence[str], score_thr: float) -
 def load_model(args: argparse.Namespace):
     """The detector for ``--backend``: PyTorch with BN folded, or an exported model."""
     if args.backend != 'pytorch':
-        from yolo_toolbox.apis.deploy import init_backend_detector
-        kwargs = {'precision': PRECISIONS[args.precision]} \
-            if args.backend == 'openvino' else {}
+        from yolo_toolbox.apis.deploy import backend_kwargs, init_backend_detector
         return init_backend_detector(args.config, args.checkpoint, args.backend,
                                      cfg_options=args.cfg_options, threads=args.threads,
-                                     **kwargs)
+                                     **backend_kwargs(args))
     from yolo_toolbox.models.detectors.export import fuse_conv_bn
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -12,13 +12,18 @@ import argparse
 import os
 import os.path as osp
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from yolo_toolbox.apis.deploy import (
+    add_backend_arguments,
+    backend_kwargs,
+    evaluate_exported,
+    init_backend_detector,
+)
 from yolo_toolbox.engine import setup_distributed
 from yolo_toolbox.utils import load_config
-
-PRECISIONS = dict(auto='auto', fp32='f32', bf16='bf16')  # --precision: OpenVINO's names
 
 
 def parse_args(argv=None):
@@ -38,17 +43,7 @@ def parse_args(argv=None):
                              'before one NMS')
     parser.add_argument('--tta-scales', type=float, nargs='+', default=[0.83, 1.0, 1.17],
                         help='input scale factors of --tta (default: 0.83 1.0 1.17)')
-    parser.add_argument('--backend', default='pytorch',
-                        choices=['pytorch', 'onnxruntime', 'openvino'],
-                        help='evaluate the checkpoint in PyTorch, or an exported model '
-                             '(CHECKPOINT is then the .onnx / .xml file) on onnxruntime or '
-                             'OpenVINO (CPU)')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='CPU threads of an exported model\'s backend')
-    parser.add_argument('--precision', choices=list(PRECISIONS), default='auto',
-                        help="OpenVINO's inference precision (with --backend openvino): auto "
-                             "(OpenVINO's choice for the CPU: bf16 where it has AVX512-BF16 "
-                             '/ AMX), fp32 or bf16')
+    add_backend_arguments(parser, 'evaluate')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -99,12 +94,9 @@ def build_cfg(args) -> Config:
 def test_exported(args, cfg: Config) -> dict:
     """``--backend onnxruntime|openvino``: the exported model through the test loader and
     the config's evaluator."""
-    from yolo_toolbox.apis.deploy import evaluate_exported, init_backend_detector
-    kwargs = {'precision': PRECISIONS[args.precision]} \
-        if args.backend == 'openvino' else {}
     detector = init_backend_detector(args.config, args.checkpoint, args.backend,
                                      cfg_options=args.cfg_options, threads=args.threads,
-                                     **kwargs)
+                                     **backend_kwargs(args))
     precision = getattr(detector.runner, 'precision', None)
     print(f'evaluating {args.checkpoint} on {args.backend}'
           + (f' ({precision})' if precision else ''))
@@ -118,6 +110,8 @@ def main(argv=None):
         metrics = test_exported(args, cfg)
         rank = 0
     else:
+        if args.threads:
+            torch.set_num_threads(args.threads)
         runner = Runner.from_cfg(cfg)
         metrics = runner.test()
         rank = runner.rank

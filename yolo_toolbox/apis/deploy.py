@@ -104,6 +104,32 @@ class OpenVINOModel:
         return [results[output] for output in self.compiled.outputs]
 
 
+# the command-line names of OpenVINO's precisions (``--precision``) and OpenVINO's own
+PRECISION_ARGS = dict(auto='auto', fp32='f32', bf16='bf16')
+
+
+def add_backend_arguments(parser, verb: str) -> None:
+    """``--backend``, ``--threads`` and ``--precision`` of tools/predict.py and tools/test.py
+    (``verb``: what the tool does with the model, e.g. 'run')."""
+    parser.add_argument('--backend', default='pytorch', choices=['pytorch', *BACKENDS],
+                        help=f'{verb} the checkpoint in PyTorch, or an exported model '
+                             '(CHECKPOINT is then the .onnx / .xml file) on onnxruntime or '
+                             'OpenVINO (CPU)')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='CPU threads of the backend (default: its own default)')
+    parser.add_argument('--precision', choices=list(PRECISION_ARGS), default='auto',
+                        help="OpenVINO's inference precision: auto (OpenVINO's choice for "
+                             'the CPU: bf16 where it has AVX512-BF16 / AMX, about 2x faster; '
+                             'boxes within ~2 px, mAP within 0.003 of fp32; '
+                             'docs/benchmark.md), fp32 or bf16')
+
+
+def backend_kwargs(args) -> dict:
+    """The keyword arguments of :func:`load_backend` that :func:`add_backend_arguments`'
+    options ask for."""
+    return {'precision': PRECISION_ARGS[args.precision]} if args.backend == 'openvino' else {}
+
+
 def load_backend(path: str, backend: str, threads: Optional[int] = None, **kwargs):
     """``OnnxRuntimeModel`` or ``OpenVINOModel`` for ``backend`` in :data:`BACKENDS`."""
     if backend == 'onnxruntime':
