@@ -242,3 +242,52 @@ def test_openvino_precision_auto_and_refusals(tiny):
     test = load_tool('tools/test.py')
     with pytest.raises(SystemExit):  # --precision is OpenVINO's
         test.parse_args(['c.py', 'm.onnx', '--backend', 'onnxruntime', '--precision', 'bf16'])
+
+
+def test_int8_export_calibrates_quantizes_and_runs(tiny, tmp_path):
+    """--int8: an int8 OpenVINO IR (FakeQuantize ops, batch 1, class names kept) that the
+    OpenVINO backend runs; calibration images from --calib-dir or the training split."""
+    pytest.importorskip('openvino', reason='openvino is an optional deployment dependency')
+    pytest.importorskip('nncf', reason='nncf is an optional deployment dependency')
+    import openvino as ov
+
+    from yolo_toolbox.apis.deploy import OpenVINOModel
+    config, checkpoint = tiny[0], tiny[1]
+    calib = tmp_path / 'calib'
+    (calib / 'sub').mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(6):
+        cv2.imwrite(str(calib / ('sub' if i % 2 else '') / f'{i}.jpg'),
+                    rng.integers(0, 256, (90 + 10 * i, 160, 3), dtype=np.uint8))
+    export = load_tool('tools/deployment/export_onnx.py')
+    out = str(tmp_path / 'm.onnx')
+    report = export.main([config, checkpoint, '--out', out, '--int8', '--calib-dir', str(calib),
+                          '--calib-images', '4', '--runs', '1', '--threads', '1',
+                          '--dynamic-batch'])
+    xml = str(tmp_path / 'm_int8.xml')
+    model = ov.Core().read_model(xml)
+    assert sum(op.get_type_name() == 'FakeQuantize' for op in model.get_ops()) > 10
+    assert list(model.inputs[0].get_shape()) == [1, 3, 128, 128]
+    runner = OpenVINOModel(xml, 1, 'f32')
+    assert runner.classes == ('ellipse', 'rectangle', 'star')
+    boxes, scores = runner(np.zeros((1, 3, 128, 128), np.float32))
+    assert boxes.shape[-1] == 4 and scores.shape[-1] == 3 and np.isfinite(scores).all()
+    # reported (int8 is not held to fp32's tolerance), and left out of the batch-2 check
+    assert np.isfinite(report['openvino_int8']['scores_max_abs_diff'])
+    assert 'openvino_int8' not in report['batch2_max_abs_diff']
+    paths = export.calibration_paths(None, str(calib), 4)
+    assert len(paths) == 4 and all(p.endswith('.jpg') for p in paths)
+    assert paths == export.calibration_paths(None, str(calib), 4)  # the same draw
+
+
+def test_int8_calibration_errors_name_the_problem(tmp_path):
+    export = load_tool('tools/deployment/export_onnx.py')
+    with pytest.raises(SystemExit, match='no such folder'):
+        export.calibration_paths(None, str(tmp_path / 'missing'), 4)
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(SystemExit, match='no calibration images'):
+        export.calibration_paths(None, str(tmp_path / 'empty'), 4)
+    cfg = tiny_cfg()  # VOC under data/VOCdevkit/: not on this machine
+    cfg.train_dataloader.dataset.data_root = str(tmp_path / 'no_voc') + '/'
+    with pytest.raises(SystemExit, match='--calib-dir'):
+        export.calibration_paths(cfg, None, 4)

@@ -256,12 +256,19 @@ def add_export_rows(fused: torch.nn.Module, images: torch.Tensor, rows: Rows,
         export_onnx.export(fused, images, exports['onnxruntime'])
         exports['openvino'] = export_onnx.export_openvino(exports['onnxruntime'],
                                                           osp.join(tmp, 'model.xml'))
+        # int8 (export_onnx.py --int8), calibrated on random images: its speed, not its
+        # accuracy (the network has random weights too)
+        gen = torch.Generator().manual_seed(1)
+        calib = [torch.randint(0, 256, images.shape, generator=gen).float().numpy()
+                 for _ in range(8)]
+        exports['openvino_int8'] = export_onnx.quantize_openvino(
+            exports['openvino'], osp.join(tmp, 'model_int8.xml'), calib)
     except (ImportError, SystemExit) as e:
         print(f'export rows incomplete: {e}')
     reference = results.pop('_reference_outputs')
-    # 'openvino' in f32 (its default on a bf16 CPU is bf16), then bf16 as its own row
-    runs = [(backend, backend, path, {'precision': 'f32'} if backend == 'openvino' else {})
-            for backend, path in exports.items()]
+    # OpenVINO's files in f32 (its default on a bf16 CPU is bf16), then bf16 as its own row
+    runs = [(name, 'openvino', path, {'precision': 'f32'}) if name.startswith('openvino')
+            else (name, name, path, {}) for name, path in exports.items()]
     if 'openvino' in exports:
         runs.append(('openvino_bf16', 'openvino', exports['openvino'], {'precision': 'bf16'}))
     for name, backend, path, kwargs in runs:
@@ -322,6 +329,8 @@ def table(results: dict, args) -> str:
         'infer_ms_original', 'ms', False)
     row('inference, batch 1, OpenVINO (BN folded, bf16)', 'infer_ms_ours_openvino_bf16',
         'infer_ms_original', 'ms', False)
+    row('inference, batch 1, OpenVINO int8 (BN folded; export_onnx.py --int8)',
+        'infer_ms_ours_openvino_int8', 'infer_ms_original', 'ms', False)
     row('assignment, 16 img x 50 GT', 'assign_ms_ours', 'assign_ms_original', 'ms', False)
     return '\n'.join(lines)
 
@@ -350,7 +359,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
           f'1-min load average {results["load_avg_start"]:.2f} at the start, '
           f'{results["load_avg_end"]:.2f} at the end')
     print(results['table'])
-    for backend in ('onnxruntime', 'openvino', 'openvino_bf16'):
+    for backend in ('onnxruntime', 'openvino', 'openvino_bf16', 'openvino_int8'):
         if f'parity_{backend}' in results:
             print(f'parity {backend} (BN folded, simplified) vs PyTorch (BN not folded): '
                   f'{results[f"parity_{backend}"]}')
