@@ -61,7 +61,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     add_backend_arguments(parser, 'run')
     parser.add_argument('--batch-size', type=int, default=4, help='images per forward pass')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config keys')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.precision != 'auto' and args.backend != 'openvino':
+        parser.error('--precision needs --backend openvino')
+    return args
 
 
 def list_images(source: str) -> list[tuple[str, str]]:

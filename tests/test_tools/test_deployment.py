@@ -239,9 +239,11 @@ def test_openvino_precision_auto_and_refusals(tiny):
     assert OpenVINOModel(xml, 1, 'auto').precision in ('f32', 'bf16')  # the CPU decides
     with pytest.raises(ValueError, match='precision must be one of'):
         OpenVINOModel(xml, 1, 'fp16')
-    test = load_tool('tools/test.py')
-    with pytest.raises(SystemExit):  # --precision is OpenVINO's
-        test.parse_args(['c.py', 'm.onnx', '--backend', 'onnxruntime', '--precision', 'bf16'])
+    for tool in ('tools/test.py', 'tools/predict.py'):  # --precision is OpenVINO's
+        extra = [] if tool == 'tools/test.py' else ['images/']
+        with pytest.raises(SystemExit):
+            load_tool(tool).parse_args(['c.py', 'm.onnx', *extra, '--backend', 'onnxruntime',
+                                        '--precision', 'bf16'])
 
 
 def test_int8_export_calibrates_quantizes_and_runs(tiny, tmp_path):
