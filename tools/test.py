@@ -1,8 +1,9 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT`` prints mAP@0.5, mAP@0.5:0.95
 and the per-class AP table; a progress bar with ETA runs over the test batches.
 
-``--tta`` evaluates with test-time augmentation (scales ``--tta-scales`` x horizontal flip,
-merged before NMS; see ``YOLODetector.predict_tta``).
+``--tta`` evaluates with test-time augmentation (scales ``--tta-scales`` x horizontal flip;
+each pass's detections fused across passes, or with ``--tta-merge nms`` all boxes through
+one NMS; see ``YOLODetector``'s ``tta_cfg``).
 
 ``--backend onnxruntime|openvino`` evaluates an exported model instead (CHECKPOINT is then
 the ``.onnx`` / ``.xml`` file of ``tools/deployment/export_onnx.py``), with the config's
@@ -39,10 +40,14 @@ def parse_args(argv=None):
                              'work dir')
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation: each batch at several scales '
-                             '(--tta-scales) and flipped left-right, all boxes merged '
-                             'before one NMS')
+                             '(--tta-scales) and flipped left-right, merged as --tta-merge '
+                             'says')
     parser.add_argument('--tta-scales', type=float, nargs='+', default=[0.83, 1.0, 1.17],
                         help='input scale factors of --tta (default: 0.83 1.0 1.17)')
+    parser.add_argument('--tta-merge', choices=['fuse', 'nms'], default='fuse',
+                        help="how --tta merges its passes: 'fuse' (each pass's NMS, then one "
+                             'score-weighted box per object, scored by the mean over the '
+                             "passes) or 'nms' (all boxes through one NMS, as YOLOv5)")
     add_backend_arguments(parser, 'evaluate')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
@@ -63,7 +68,8 @@ def build_cfg(args) -> Config:
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     cfg.load_from = args.checkpoint
     if args.tta:
-        cfg.model['tta_cfg'] = dict(scales=list(args.tta_scales), flip=True)
+        cfg.model['tta_cfg'] = dict(scales=list(args.tta_scales), flip=True,
+                                    merge=args.tta_merge)
     cfg.resume = False
     evaluators = cfg.test_evaluator
     if not isinstance(evaluators, list):

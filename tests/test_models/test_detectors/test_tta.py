@@ -88,6 +88,50 @@ def test_test_py_tta_flag_sets_the_model(tmp_path):
     args = parse_args([CONFIG, 'none.pth', '--work-dir', str(tmp_path), '--tta',
                        '--tta-scales', '0.75', '1'])
     cfg = build_cfg(args)
-    assert cfg.model.tta_cfg == dict(scales=[0.75, 1.0], flip=True)
+    assert cfg.model.tta_cfg == dict(scales=[0.75, 1.0], flip=True, merge='fuse')
     assert build_cfg(parse_args([CONFIG, 'x.pth', '--work-dir', str(tmp_path)])
                      ).model.get('tta_cfg') is None
+
+
+def test_fuse_pass_detections_hand_worked():
+    """Two passes: one object seen by both (fused, mean score), one seen by one pass
+    (score halved), a box of another class on the same spot (not fused)."""
+    from yolo_toolbox.models.detectors.yolo_detector import fuse_pass_detections
+    pass_a = torch.tensor([[0., 0., 10., 10., 0.8, 0.], [50., 50., 60., 60., 0.5, 1.]])
+    pass_b = torch.tensor([[1., 1., 11., 11., 0.6, 0.], [0., 0., 10., 10., 0.4, 1.]])
+    fused = fuse_pass_detections([pass_a, pass_b], iou_thr=0.5, max_dets=10)
+    # IoU of the two class-0 boxes: 81 / 119 = 0.68 > 0.5: one object
+    corner = 0.6 / 1.4  # (0.8 * 0 + 0.6 * 1) / (0.8 + 0.6)
+    expected = torch.tensor([[corner, corner, 10 + corner, 10 + corner, 0.7, 0.],
+                             [50., 50., 60., 60., 0.25, 1.],
+                             [0., 0., 10., 10., 0.2, 1.]])
+    torch.testing.assert_close(fused, expected)
+    assert len(fuse_pass_detections([pass_a, pass_b], iou_thr=0.5, max_dets=2)) == 2
+    assert fuse_pass_detections([pass_a[:0], pass_b[:0]], 0.5, 10).shape == (0, 6)
+
+
+def test_fuse_pass_detections_one_pass_unchanged_and_no_double_count():
+    from yolo_toolbox.models.detectors.yolo_detector import fuse_pass_detections
+    dets = torch.tensor([[0., 0., 10., 10., 0.9, 2.], [20., 0., 30., 12., 0.3, 2.],
+                         [5., 5., 9., 9., 0.5, 0.]])  # no same-class pair above IoU 0.5
+    torch.testing.assert_close(fuse_pass_detections([dets], 0.5, 10), dets[[0, 2, 1]])
+    # two boxes of one pass on one object (IoU 0.68): the pass counts once, at its best
+    pass_a = torch.tensor([[0., 0., 10., 10., 0.8, 0.], [1., 1., 11., 11., 0.7, 0.]])
+    fused = fuse_pass_detections([pass_a, pass_a[:0]], iou_thr=0.5, max_dets=10)
+    assert fused.shape == (1, 6)
+    assert fused[0, 4].item() == pytest.approx(0.4)  # max(0.8, 0.7) / 2 passes
+    assert fused[0, 0].item() == pytest.approx(0.7 / 1.5)  # score-weighted mean corner
+
+
+def test_tta_merge_modes_and_refusal():
+    with pytest.raises(ValueError, match="merge"):
+        build(dict(scales=[1.0], merge='vote'))
+    model = build(dict(scales=[1.0, 0.5], flip=True, merge='nms'))
+    model.eval()
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        for merge in ('nms', 'fuse'):
+            model.tta_cfg['merge'] = merge
+            pred = model(x, samples(1), mode='predict')[0].pred_instances
+            assert pred.bboxes.shape[1] == 4 and len(pred.bboxes) == len(pred.scores) > 0
+            assert (pred.scores > 0).all() and (pred.scores <= 1).all()
