@@ -2,7 +2,6 @@
 by ``custom_imports`` in a config that inherits a model config, trained with
 ``tools/train.py`` (in a fresh process, from outside the repository), then drawn with
 ``browse_assignment.py`` and counted with ``assignment_stats.py``."""
-import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -10,6 +9,7 @@ import sys
 
 import pytest
 import torch
+from _tools import load_tool  # tests/_tools.py
 from mmengine.config import Config
 
 from yolo_toolbox.registry import MODELS, TASK_UTILS
@@ -42,14 +42,6 @@ custom_hooks = []
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(save_best=None))
 visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])
 """
-
-
-def load_tool(name):
-    path = osp.join(REPO, 'tools', 'analysis_tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'_tool_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')
@@ -100,11 +92,11 @@ def test_train_draw_and_count_from_a_user_config(user_config, tmp_path):
     assert type(model.bbox_head.assigner).__name__ == 'NearestCellsTopKAssigner'
     assert model.bbox_head.assigner.reach == (-0.5, 1.5)
 
-    written = load_tool('browse_assignment').main(
+    written = load_tool('tools/analysis_tools/browse_assignment.py').main(
         [str(user_config), '--out-dir', str(tmp_path / 'draw'), '--num-images', '2'])
     assert len(written) == 2 and all(p.endswith('_NearestCellsTopKAssigner.png')
                                      for p in written)
-    rows = load_tool('assignment_stats').main(
+    rows = load_tool('tools/analysis_tools/assignment_stats.py').main(
         [str(user_config), '--assigners', 'config,nearby', '--out-dir', str(tmp_path / 'st')])
     assert {r['assigner'] for r in rows} == {'NearestCellsTopKAssigner', 'nearby'}
     mine = [r for r in rows if r['assigner'] == 'NearestCellsTopKAssigner' and r['scale'] == 'all']

@@ -1,10 +1,10 @@
 """Helpers of the converter tests: tiny images, the tools as modules, reading back."""
-import importlib.util
 import os.path as osp
 from pathlib import Path
 from types import ModuleType
 from typing import List, Sequence
 
+import _tools  # tests/_tools.py
 import cv2
 import numpy as np
 
@@ -15,11 +15,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 def load_tool(name: str) -> ModuleType:
     """Import ``tools/dataset_converters/{name}.py`` as a module."""
-    spec = importlib.util.spec_from_file_location(
-        f'tool_{name}', osp.join(REPO, 'tools', 'dataset_converters', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _tools.load_tool(f'tools/dataset_converters/{name}.py')
 
 
 def write_image(path: Path, width: int, height: int) -> None:

@@ -1,11 +1,11 @@
 """Demo-set generator, full pipelines on it, and the two tools (demo CLI, browse_dataset)."""
-import importlib.util
 import os
 import os.path as osp
 import time
 
 import cv2
 import numpy as np
+from _tools import load_tool  # tests/_tools.py
 
 from yolo_toolbox.datasets import DEMO_CLASSES
 from yolo_toolbox.datasets.demo import make_demo_dataset
@@ -37,14 +37,6 @@ VAL_PIPELINE = [
     dict(type='LoadAnnotations'),
     dict(type='PackDetInputs'),
 ]
-
-
-def load_tool(relpath):
-    spec = importlib.util.spec_from_file_location(osp.basename(relpath)[:-3],
-                                                  osp.join(REPO, relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def demo_dataset(demo_set, split='trainval', **kwargs):

@@ -1,8 +1,6 @@
 """A tiny training config for engine / tool tests: the demo model at 128 px on a small
 synthetic set, batch 4, no worker processes, 1-2 epochs in a few seconds on a CPU."""
-import importlib.util
 import os.path as osp
-from types import ModuleType
 from typing import Optional
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -72,12 +70,3 @@ def write_tiny_config(out_dir: str, data_root: str, max_epochs: int = 2,
     with open(path, 'w') as f:
         f.write(text + extra)
     return path
-
-
-def load_tool(relpath: str) -> ModuleType:
-    """Import a script such as ``tools/train.py`` (not a package) as a module."""
-    name = '_tool_' + relpath.replace('/', '_').replace('.py', '')
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 import torch
-from _tiny_config import load_tool
+from _tools import load_tool  # tests/_tools.py
 from mmengine.optim import AmpOptimWrapper
 from mmengine.runner import Runner
 

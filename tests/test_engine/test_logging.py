@@ -4,7 +4,7 @@ import os.path as osp
 
 import cv2
 import pytest
-from _tiny_config import load_tool
+from _tools import load_tool  # tests/_tools.py
 
 analyze_logs = load_tool('tools/analysis_tools/analyze_logs.py')
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from _tiny_config import load_tool  # tests/test_engine is on sys.path (conftest.py)
+from _tools import load_tool  # tests/_tools.py
 from mmengine.hooks import Hook
 from mmengine.logging import MessageHub
 from mmengine.runner import Runner

@@ -1,7 +1,6 @@
 """assigner_sweep.py: a tiny two-assigner sweep through tools/train.py, its table, plot
 and resumability; the generated run config and the schedule fitting."""
 import glob
-import importlib.util
 import math
 import os.path as osp
 import sys
@@ -12,14 +11,11 @@ from mmengine.config import Config
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(REPO, 'tests', 'test_engine'))
 from _tiny_config import write_tiny_config  # noqa: E402
+from _tools import load_tool  # noqa: E402  (tests/_tools.py)
 
 
 def load_sweep():
-    path = osp.join(REPO, 'tools', 'analysis_tools', 'assigner_sweep.py')
-    spec = importlib.util.spec_from_file_location('_assigner_sweep', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/analysis_tools/assigner_sweep.py')
 
 
 def test_fit_schedule_shortens_the_main_phase_and_keeps_warmup():

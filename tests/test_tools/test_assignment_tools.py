@@ -1,20 +1,12 @@
 """The assignment CLIs on a tiny demo set: they run and write their files."""
 import csv
-import importlib.util
 import os.path as osp
 
 import pytest
+from _tools import load_tool  # tests/_tools.py
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'yolo_demo.py')
-
-
-def load_tool(name):
-    path = osp.join(REPO, 'tools', 'analysis_tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'_tool_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')
@@ -31,7 +23,7 @@ def options(data_root, *extra):
 
 def test_browse_assignment_writes_one_png_per_image_and_assigner(data_root, tmp_path):
     out = tmp_path / 'draw'
-    written = load_tool('browse_assignment').main(
+    written = load_tool('tools/analysis_tools/browse_assignment.py').main(
         [DEMO_CONFIG, '--out-dir', str(out), '--num-images', '2', '--assigner', 'single,all',
          '--panel-px', '192', *options(data_root)])
     assert len(written) == 4 and sorted(p.name for p in out.iterdir()) == sorted(
@@ -41,7 +33,7 @@ def test_browse_assignment_writes_one_png_per_image_and_assigner(data_root, tmp_
 
 def test_assignment_stats_prints_and_writes_csv_and_plot(data_root, tmp_path, capsys):
     out = tmp_path / 'stats'
-    rows = load_tool('assignment_stats').main(
+    rows = load_tool('tools/analysis_tools/assignment_stats.py').main(
         [DEMO_CONFIG, '--assigners', 'single,nearby,AllGridAssigner', '--no-aug',
          '--out-dir', str(out), '--batch-size', '4', *options(data_root)])
     printed = capsys.readouterr().out
@@ -60,12 +52,12 @@ def test_assignment_stats_prints_and_writes_csv_and_plot(data_root, tmp_path, ca
 
 def test_unknown_assigner_says_how_to_fix(data_root):
     with pytest.raises(KeyError, match='custom_imports'):
-        load_tool('assignment_stats').main([DEMO_CONFIG, '--assigners', 'nope',
-                                            *options(data_root)])
+        load_tool('tools/analysis_tools/assignment_stats.py').main(
+            [DEMO_CONFIG, '--assigners', 'nope', *options(data_root)])
 
 
 def test_optimize_anchors_prints_a_config_snippet(data_root, capsys):
-    result = load_tool('optimize_anchors').main(
+    result = load_tool('tools/analysis_tools/optimize_anchors.py').main(
         [DEMO_CONFIG, '--num-clusters', '6', '--iters', '50', '--no-aug', *options(data_root)])
     printed = capsys.readouterr().out
     assert 'anchors = [[(' in printed and 'BPR' in printed
@@ -74,7 +66,7 @@ def test_optimize_anchors_prints_a_config_snippet(data_root, capsys):
 
 
 def test_benchmark_assigners_runs_small(capsys):
-    rows = load_tool('benchmark_assigners').main(
+    rows = load_tool('tools/analysis_tools/benchmark_assigners.py').main(
         ['--config', DEMO_CONFIG, '--batch-size', '2', '--num-gts', '5',
          '--repeat', '2', '--forward-repeat', '1', '--shape', '64'])
     assert [r[0] for r in rows][:3] == ['assign: single', 'assign: nearby', 'assign: all']

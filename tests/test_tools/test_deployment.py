@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from _tools import load_tool  # tests/_tools.py
 from mmengine.config import Config
 from torch import nn
 
@@ -27,14 +28,6 @@ from yolo_toolbox.models.detectors.export import YOLOExportModel, fuse_conv_bn
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BOX_TOL, SCORE_TOL = 1e-2, 1e-4
-
-
-def load_tool(rel_path: str):
-    name = 'tool_' + osp.splitext(osp.basename(rel_path))[0]
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, rel_path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def randomise_bn_(model: nn.Module, seed: int = 0) -> None:

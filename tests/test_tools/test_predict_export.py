@@ -1,6 +1,5 @@
 """tools/predict.py, tools/deployment/export_onnx.py, tools/analysis_tools/{get_flops,benchmark}.py
 on a tiny detector (ResNet-18 x0.25, 3 classes, 128 px) with initial weights."""
-import importlib.util
 import json
 import os.path as osp
 
@@ -8,21 +7,13 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from _tools import load_tool  # tests/_tools.py
 from mmengine.config import Config
 
 from yolo_toolbox.apis import init_detector
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = ['model.backbone.channel_sparsity=0.25', 'model.bbox_head.num_classes=3']
-
-
-def load_tool(rel_path: str):
-    """Import a script under tools/ as a module."""
-    name = 'tool_' + osp.splitext(osp.basename(rel_path))[0]
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, rel_path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')

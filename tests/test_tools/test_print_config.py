@@ -1,21 +1,12 @@
 """tools/misc/print_config.py: options change the printed config; the saved file loads back."""
-import importlib.util
 import os.path as osp
 
 import pytest
+from _tools import load_tool  # tests/_tools.py
 from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'yolo_r18_nearby.py')
-
-
-def load_tool(rel_path: str):
-    """Import a script under tools/ as a module."""
-    name = 'tool_' + osp.splitext(osp.basename(rel_path))[0]
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, rel_path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def printed_config(capsys) -> Config:

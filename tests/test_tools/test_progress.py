@@ -8,7 +8,8 @@ import pytest
 import torch
 
 sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'test_engine'))
-from _tiny_config import DEMO_CONFIG, load_tool  # noqa: E402
+from _tiny_config import DEMO_CONFIG  # noqa: E402
+from _tools import load_tool  # noqa: E402  (tests/_tools.py)
 
 from yolo_toolbox.engine.hooks import ProgressBarHook  # noqa: E402
 from yolo_toolbox.registry import HOOKS  # noqa: E402

@@ -19,7 +19,8 @@ from mmengine.runner import Runner
 
 sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'test_engine'))
 import _runs  # noqa: E402
-from _tiny_config import DEMO_CONFIG, REPO, load_tool, write_tiny_config  # noqa: E402
+from _tiny_config import DEMO_CONFIG, REPO, write_tiny_config  # noqa: E402
+from _tools import load_tool  # noqa: E402  (tests/_tools.py)
 
 train_tool = load_tool('tools/train.py')
 
