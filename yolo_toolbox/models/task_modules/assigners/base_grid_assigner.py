@@ -21,20 +21,44 @@ class GridAssignResult(_GridSlots):
     ``(batch_idx[i], anchor_idx[i], grid_y[i], grid_x[i])`` is a slot of the
     prediction map (B, A, H, W) and ``gt_idx[i]`` the row of the GT it learns.
 
-    ``target`` (optional, (P,) float in [0, 1], not one of the tuple's items): a soft
-    target per positive for its score (objectness x class probability), e.g. the
-    IoU- or alignment-weighted targets of SimOTA and task-aligned assignment. ``None``
-    (the default) leaves the target to the head (``assign_conf_method``). The result
-    unpacks and iterates as the five index tensors, as before the field existed.
+    The targets an assigner declares (optional, each (P,) float, not items of the
+    tuple; ``None`` leaves the head's default; see ``BaseGridAssigner.declared_targets``):
+
+    - ``obj_target``: the objectness (quality) target of each positive, e.g. the
+      centerness of ATSS; default: the head's ``assign_conf_method``. ``target`` is
+      its older name and still accepted.
+    - ``cls_target``: the target of the GT's class (the other classes stay 0), e.g. the
+      IoU of YOLOX or the normalised alignment of TOOD / YOLOv8; default 1 (one-hot).
+    - ``box_weight``: the weight of each positive in the box loss, which becomes the
+      weighted mean ``sum(w * loss) / sum(w)`` (TOOD / YOLOv8 weight by the alignment,
+      ATSS by the centerness); default: equal weights (the plain mean).
+
+    The result unpacks and iterates as the five index tensors.
     """
-    target: Optional[Tensor] = None
+    obj_target: Optional[Tensor] = None
+    cls_target: Optional[Tensor] = None
+    box_weight: Optional[Tensor] = None
 
     def __new__(cls, batch_idx: Tensor, anchor_idx: Tensor, grid_y: Tensor, grid_x: Tensor,
-                gt_idx: Tensor, target: Optional[Tensor] = None) -> 'GridAssignResult':
+                gt_idx: Tensor, target: Optional[Tensor] = None, *,
+                obj_target: Optional[Tensor] = None, cls_target: Optional[Tensor] = None,
+                box_weight: Optional[Tensor] = None) -> 'GridAssignResult':
         self = super().__new__(cls, batch_idx, anchor_idx, grid_y, grid_x, gt_idx)
-        if target is not None:
-            self.target = target
+        if target is not None and obj_target is not None:
+            raise ValueError('give the objectness target as obj_target or as target, not both')
+        for name, value in (('obj_target', obj_target if target is None else target),
+                            ('cls_target', cls_target), ('box_weight', box_weight)):
+            if value is not None:
+                if value.shape != gt_idx.shape:
+                    raise ValueError(f'{name} must have one value per positive, shape '
+                                     f'{tuple(gt_idx.shape)}; got {tuple(value.shape)}')
+                setattr(self, name, value)
         return self
+
+    @property
+    def target(self) -> Optional[Tensor]:
+        """The older name of :attr:`obj_target`."""
+        return self.obj_target
 
     @classmethod
     def empty(cls, device: torch.device) -> 'GridAssignResult':

@@ -1,0 +1,5 @@
+from .base_bbox_coder import BaseBBoxCoder, CoderMismatchError
+from .yolo_bbox_coder import YOLOBBoxCoder
+from .yolox_bbox_coder import YOLOXBBoxCoder
+
+__all__ = ['BaseBBoxCoder', 'CoderMismatchError', 'YOLOBBoxCoder', 'YOLOXBBoxCoder']
