@@ -8,7 +8,13 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3,
                     save_best='det/mAP_50', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='DetVisualizationHook', draw=False))
+    visualization=dict(type='DetVisualizationHook', draw=False),
+    # refuse a load_from / resume / test checkpoint whose tensors do not fit the model
+    # (num_classes 5 vs 4); to fine-tune on another class count, with load_from:
+    # checkpoint_fit=dict(skip_prefixes=['bbox_head.'])  (docs/robustness.md)
+    checkpoint_fit=dict(type='CheckpointFitHook'),
+    # unknown arguments of hooks that take **kwargs (CheckpointHook, EMAHook) are errors
+    hook_args_check=dict(type='HookArgsCheckHook'))
 
 # EMA of the weights (validation and the best checkpoint use the EMA weights); the momentum
 # anneals from 1 to `momentum` as gamma / (gamma + steps), as YOLOv5 warms its EMA up
