@@ -18,7 +18,7 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 
-from yolo_toolbox.engine import setup_compile, setup_gpu_speedups
+from yolo_toolbox.engine import setup_compile
 from yolo_toolbox.registry import HOOKS, MODELS
 
 sys.path.insert(0, os.path.join(os.path.dirname(DEMO_CONFIG), '..', '..', 'tools',
@@ -131,25 +131,29 @@ def test_channels_last_batches_give_the_same_loss():
         torch.testing.assert_close(losses[1][key], losses[0][key], rtol=1e-4, atol=1e-5)
 
 
-def test_gpu_speedups(monkeypatch):
+def test_gpu_speedups_are_config_entries(monkeypatch):
+    """issue 19: AMP, channels_last and cudnn.benchmark are entries of the config
+    (print_config shows them), applied by what the runner builds, not by tools/train.py."""
+    from mmengine.optim import AmpOptimWrapper, OptimWrapper
+
+    from yolo_toolbox.registry import OPTIM_WRAPPERS
     cfg = Config.fromfile(DEMO_CONFIG)
-    assert cfg.gpu_speedups is True
+    assert 'gpu_speedups' not in cfg
+    assert cfg.optim_wrapper.type == 'AutoAmpOptimWrapper' and cfg.optim_wrapper.amp is True
+    assert cfg.model.data_preprocessor.channels_last is True
+    assert cfg.env_cfg.cudnn_benchmark is True
+
+    def build(**kwargs):
+        optimizer = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+        return OPTIM_WRAPPERS.build(dict(type='AutoAmpOptimWrapper', **kwargs),
+                                    default_args=dict(optimizer=optimizer))
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    assert setup_gpu_speedups(copy.deepcopy(cfg)) == {}  # nothing on a CPU machine
+    assert type(build(amp=True)) is OptimWrapper  # fp32 on a CPU machine
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda *a, **k: True)
-    on_gpu = copy.deepcopy(cfg)
-    assert setup_gpu_speedups(on_gpu) == dict(amp=True, channels_last=True,
-                                              cudnn_benchmark=True)
-    assert on_gpu.optim_wrapper.type == 'AmpOptimWrapper'
-    assert on_gpu.optim_wrapper.dtype == 'bfloat16'
-    assert on_gpu.model.data_preprocessor.channels_last is True
-    assert on_gpu.env_cfg.cudnn_benchmark is True
-    opted_out = copy.deepcopy(cfg)
-    opted_out.gpu_speedups = dict(amp=False)
-    setup_gpu_speedups(opted_out)
-    assert opted_out.optim_wrapper.type == cfg.optim_wrapper.type
-    assert opted_out.model.data_preprocessor.channels_last is True
+    on_gpu = build(amp=True)
+    assert isinstance(on_gpu, AmpOptimWrapper) and on_gpu.cast_dtype == torch.bfloat16
+    assert type(build(amp=False)) is OptimWrapper
 
 
 def test_losses_in_fp32_under_bf16_autocast():
