@@ -60,6 +60,7 @@ class BoxChecker:
             ValueError: naming ``where`` (default ``file``), for a non-finite coordinate.
         """
         x1, y1, x2, y2 = (float(v) for v in box_xyxy)
+        width, height = float(width), float(height)
         if not all(math.isfinite(v) for v in (x1, y1, x2, y2)):
             raise ValueError(f'{where or file}: box [x1, y1, x2, y2] = {[x1, y1, x2, y2]} px '
                              'has a non-finite coordinate')
