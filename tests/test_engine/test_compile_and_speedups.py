@@ -1,5 +1,6 @@
 """Training speed options: CompileModelHook (torch.compile, opt-in), channels_last batches,
-the CUDA defaults as config entries (AutoAmpOptimWrapper, cudnn_benchmark), fp32 losses under autocast.
+the CUDA defaults as config entries (AutoAmpOptimWrapper, cudnn_benchmark), fp32 losses
+under autocast.
 
 The compile tests use ``backend='eager'`` (TorchDynamo traces, no code generation): they
 check what compiling does to the module tree, state_dict, EMA and checkpoints in seconds.

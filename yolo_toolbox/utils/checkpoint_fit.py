@@ -45,8 +45,9 @@ def checkpoint_mismatch(model: nn.Module, state: Mapping[str, torch.Tensor],
                         skip_prefixes: Sequence[str] = ()) -> Optional[str]:
     """What does not fit when ``state`` is loaded into ``model``, or ``None``.
 
-    Compares the shapes of the tensors both have, and the keys one has and the other
-    lacks; keys under ``skip_prefixes`` are not compared (they are not loaded). When
+    Compares the shapes of the floating-point tensors both have, and the keys one has
+    and the other lacks; keys under ``skip_prefixes`` are not compared (they are not
+    loaded). When
     the head differs, the message leads with ``num_classes C vs C'`` (config vs checkpoint).
 
     Args:
@@ -54,8 +55,12 @@ def checkpoint_mismatch(model: nn.Module, state: Mapping[str, torch.Tensor],
         state: the checkpoint's ``state_dict`` (a ``module.`` prefix is ignored).
         meta: the checkpoint's ``meta`` (``dataset_meta.classes`` names its classes).
     """
-    ours = {k: v for k, v in model.state_dict().items()}
-    theirs = {_strip(k): v for k, v in state.items() if isinstance(v, torch.Tensor)}
+    # weights and statistics only: integer / byte entries (num_batches_tracked, settings a
+    # module saves and checks itself, e.g. a box coder's) are left to the modules' loaders
+    ours = {k: v for k, v in model.state_dict().items()
+            if isinstance(v, torch.Tensor) and v.is_floating_point()}
+    theirs = {_strip(k): v for k, v in state.items()
+              if isinstance(v, torch.Tensor) and v.is_floating_point()}
     skip = tuple(skip_prefixes)
     differ: List[Tuple[str, tuple, tuple]] = [
         (k, tuple(ours[k].shape), tuple(v.shape)) for k, v in theirs.items()
