@@ -141,3 +141,15 @@ def test_unknown_test_cfg_key_is_refused_when_the_head_is_built(tiny_config):
     with pytest.raises(ValueError, match=r"YOLOHead test_cfg: unknown key\(s\) 'nms_iou' \(did "
                                          r'you mean nms_iou_thr\?\)'):
         init_detector(tiny_config(), cfg_options={'+model.bbox_head.test_cfg.nms_iou': 0.5})
+
+
+def test_runner_keys_and_arguments_of_a_new_type_need_no_plus(tiny_config):
+    """``sync_bn=torch`` (a key the runner reads) and the arguments of a type the same
+    options set are not refused; an argument the configured type lacks still is."""
+    cfg = load_config(tiny_config(), {
+        'sync_bn': 'torch', 'model.bbox_head.assigner.type': 'SingleGridAssigner',
+        'model.bbox_head.assigner.some_arg': 1})
+    assert cfg.sync_bn == 'torch' and cfg.model.bbox_head.assigner.some_arg == 1
+    with pytest.raises(KeyError, match=r"NearbyGridAssigner \(model\.bbox_head\.assigner\) has "
+                                       r"no argument 'some_arg'"):
+        load_config(tiny_config(), {'model.bbox_head.assigner.some_arg': 1})

@@ -99,6 +99,8 @@ def _unknown_option(cfg: Config, key: str, known: List[str]) -> Optional[str]:
                 'file mentions it, so setting it now changes nothing; set the key that uses '
                 f'it{did_you_mean(key, [k for k in known if "." in k])}')
     node = cfg._cfg_dict if hasattr(cfg, '_cfg_dict') else cfg
+    if parts[0] in RUNNER_KEYS and parts[0] not in node:
+        return None  # a key the runner or the tools read, new to this config (sync_bn=torch)
     for depth, part in enumerate(parts):
         if isinstance(node, dict) and part in node:
             node = node[part]
@@ -127,10 +129,12 @@ def check_cfg_options(cfg: Config, options: dict) -> dict:
             existing key, and how to add a new key on purpose (``+KEY=VALUE``).
     """
     known = _config_paths(cfg._cfg_dict if hasattr(cfg, '_cfg_dict') else cfg)
+    # dicts whose type the options change: their arguments are the new type's
+    retyped = tuple(k.lstrip('+')[:-len('type')] for k in options if k.endswith('.type'))
     checked, problems = {}, []
     for key, value in options.items():
-        if key.startswith('+'):
-            checked[key[1:]] = value
+        if key.startswith('+') or (retyped and key.startswith(retyped)):
+            checked[key.lstrip('+')] = value
             continue
         problem = _unknown_option(cfg, key, known)
         if problem:
