@@ -41,7 +41,8 @@ def parse_args(argv=None):
              'that loads')
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile the backbone, neck and head convs (CompileModelHook; '
-                             'config key compile_model); the first iteration compiles')
+                             "written into the config's custom_hooks); the first iteration "
+                             'compiles')
     parser.add_argument('--on-nonfinite-loss', choices=['stop', 'skip'], default=None,
                         help="the action of the config's NonFiniteLossHook at a NaN/inf loss: "
                              'stop with a message naming the last good checkpoint, or skip '

@@ -92,7 +92,7 @@ def test_compile_hook_inductor():
     torch.testing.assert_close(log['loss'], ref_log['loss'], rtol=1e-3, atol=1e-4)
 
 
-def test_setup_compile_from_flag_and_config_key():
+def test_setup_compile_from_flag_and_no_tools_only_config_key():
     cfg = Config(dict(custom_hooks=[dict(type='EMAHook')]))
     setup_compile(cfg, enable=False)
     assert len(cfg.custom_hooks) == 1
@@ -101,8 +101,9 @@ def test_setup_compile_from_flag_and_config_key():
     setup_compile(cfg, enable=True)  # not twice
     assert len(cfg.custom_hooks) == 2
     cfg = Config(dict(compile_model=dict(mode='max-autotune')))
-    setup_compile(cfg)
-    assert cfg.custom_hooks == [dict(type='CompileModelHook', mode='max-autotune')]
+    with pytest.raises(KeyError, match=r"compile_model is not read any more.*"
+                                       r"dict\(type='CompileModelHook'"):
+        setup_compile(cfg)
 
 
 def test_train_parses_compile_flag(tmp_path):

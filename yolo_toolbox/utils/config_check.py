@@ -21,7 +21,7 @@ RUNNER_KEYS = {
     'val_evaluator', 'test_evaluator', 'default_hooks', 'custom_hooks', 'data_preprocessor',
     'load_from', 'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level', 'visualizer',
     'default_scope', 'randomness', 'experiment_name', 'model_wrapper_cfg', 'custom_imports',
-    'sync_bn', 'compile_model', 'tta_model', 'tta_pipeline'}
+    'sync_bn', 'tta_model', 'tta_pipeline'}
 
 
 def find_module_class(type_name) -> Optional[type]:
