@@ -4,8 +4,12 @@
 ``--resume`` without a path continues from ``WORK_DIR/last_checkpoint``, or, when that
 file does not load (a run killed during a save by an older version), from the newest
 checkpoint of the work dir that does; each skipped file is logged with the reason.
-Every run gets a ``NonFiniteLossHook`` (stop at a NaN/inf loss, or skip the step with
-``--on-nonfinite-loss skip``) unless the config has one.
+
+What runs is what the config says: the flags only write into the config (``--amp``:
+the optimizer wrapper; ``--on-nonfinite-loss``: the action of the config's
+``NonFiniteLossHook``; ``--compile``: a ``CompileModelHook``; ``--resume``:
+``resume`` / ``load_from``), which mmengine dumps into the work dir. Without flags,
+``Runner.from_cfg(load_config(CONFIG))`` builds the same run.
 """
 import argparse
 import os
@@ -14,11 +18,10 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from yolo_toolbox.engine import (
-    add_nonfinite_loss_hook,
+    set_nonfinite_loss_action,
     setup_amp,
     setup_compile,
     setup_distributed,
-    setup_gpu_speedups,
     setup_sync_bn,
 )
 from yolo_toolbox.utils import find_resumable_checkpoint, load_config
@@ -38,10 +41,12 @@ def parse_args(argv=None):
              'that loads')
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile the backbone, neck and head convs (CompileModelHook; '
-                             'config key compile_model); the first iteration compiles')
+                             "written into the config's custom_hooks); the first iteration "
+                             'compiles')
     parser.add_argument('--on-nonfinite-loss', choices=['stop', 'skip'], default=None,
-                        help='at a NaN/inf loss: stop with a message naming the last good '
-                             "checkpoint (default), or skip the step and count it")
+                        help="the action of the config's NonFiniteLossHook at a NaN/inf loss: "
+                             'stop with a message naming the last good checkpoint, or skip '
+                             'the step and count it (default: as the config says)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. model.bbox_head.num_classes=3')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -55,7 +60,6 @@ def parse_args(argv=None):
 
 def build_cfg(args) -> Config:
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
-    setup_gpu_speedups(cfg)  # CUDA only: AMP, channels_last, cudnn.benchmark (gpu_speedups)
     if args.amp:
         setup_amp(cfg)
     if args.auto_scale_lr:
@@ -70,7 +74,7 @@ def build_cfg(args) -> Config:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    add_nonfinite_loss_hook(cfg, args.on_nonfinite_loss)
+    set_nonfinite_loss_action(cfg, args.on_nonfinite_loss)
     setup_compile(cfg, args.compile)
     setup_sync_bn(cfg)
     setup_distributed(cfg, args.launcher)

@@ -1,13 +1,12 @@
 """yolo_toolbox: a plugin-registry toolbox for one-stage YOLO detectors on mmengine."""
-from .utils.atomic_checkpoint import install_atomic_checkpoint_saving
 from .utils.checkpoint import patch_mmengine_checkpoint_loading
 from .version import __version__
 
 # mmengine 0.10.x calls torch.load with the default weights_only=True on torch>=2.6 and
 # refuses its own checkpoints; allow-list exactly what they need (see utils/checkpoint.py).
 patch_mmengine_checkpoint_loading()
-# mmengine writes checkpoints in place; a kill during a save left a truncated file that
-# --resume could not load. Write them atomically (see utils/atomic_checkpoint.py).
-install_atomic_checkpoint_saving()
+# Checkpoints are written atomically by the file backend 'atomic_local' that the config
+# chooses (default_hooks.checkpoint.backend_args, utils/atomic_checkpoint.py); importing
+# the package registers that name and replaces nothing.
 
 __all__ = ['__version__']

@@ -4,11 +4,22 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # keep the last 3 and the best by mAP@0.5
+    # keep the last 3 and the best by mAP@0.5; written atomically (temporary file, fsync,
+    # rename: a run killed during a save leaves the previous checkpoint intact)
     checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3,
-                    save_best='det/mAP_50', rule='greater'),
+                    save_best='det/mAP_50', rule='greater',
+                    backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='DetVisualizationHook', draw=False))
+    visualization=dict(type='DetVisualizationHook', draw=False),
+    # refuse a load_from / resume / test checkpoint whose tensors do not fit the model
+    # (num_classes 5 vs 4); to fine-tune on another class count, with load_from:
+    # checkpoint_fit=dict(skip_prefixes=['bbox_head.'])  (docs/robustness.md)
+    checkpoint_fit=dict(type='CheckpointFitHook'),
+    # unknown arguments of hooks that take **kwargs (CheckpointHook, EMAHook) are errors
+    hook_args_check=dict(type='HookArgsCheckHook'),
+    # a NaN/inf loss: the step is not applied and the run stops naming the last good
+    # checkpoint; action='skip' (tools/train.py --on-nonfinite-loss skip) skips and counts
+    nonfinite_loss=dict(type='NonFiniteLossHook', action='stop', max_skips=100))
 
 # EMA of the weights (validation and the best checkpoint use the EMA weights); the momentum
 # anneals from 1 to `momentum` as gamma / (gamma + steps), as YOLOv5 warms its EMA up
@@ -20,13 +31,11 @@ custom_hooks = [
     dict(type='SyncNormStatsHook'),
 ]
 
-# on a CUDA machine tools/train.py turns on AMP (bf16 where supported, else fp16 with loss
-# scaling), channels_last batches and cudnn.benchmark; False, or a dict such as
-# dict(amp=False), to choose (yolo_toolbox.engine.setup_gpu_speedups). No effect on CPU.
-gpu_speedups = True
-
+# GPU speed-ups, each where it is used: AMP in optim_wrapper (AutoAmpOptimWrapper, base
+# schedules), channels_last in model.data_preprocessor, cudnn.benchmark here (no effect
+# on a CPU; randomness.deterministic=True turns it off)
 env_cfg = dict(
-    cudnn_benchmark=False,
+    cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'))
 

@@ -63,10 +63,19 @@ def test_unknown_category_is_an_error_unless_filtered(tmp_path, monkeypatch):
     assert any('dropped 1 objects of categories' in msg for msg in logged), logged
 
 
-def test_missing_files_and_negative_boxes_raise(tmp_path):
-    root = write_coco(tmp_path, [dict(image_id=1, category_id=5, bbox=[10, 20, -3, 4])])
-    with pytest.raises(ValueError, match=r'ann\.json.*negative width'):
-        build(root)
+def test_missing_files_raise_and_negative_boxes_are_dropped_or_strict(tmp_path):
+    root = write_coco(tmp_path, [dict(image_id=1, category_id=5, bbox=[10, 20, -3, 4]),
+                                 dict(image_id=2, category_id=5, bbox=[50, 10, 30, 10])])
+    ds = build(root)  # the same policy as VOCDataset and the converters
+    assert ds.get_data_info(0)['instances'] == []
+    assert ds.get_data_info(1)['instances'][0]['bbox'] == [50.0, 10.0, 60.0, 20.0]
+    with pytest.raises(ValueError, match=r'CocoDataset: 1 box clipped .*b\.jpg \(1\); 1 box '
+                                         r'dropped \(inverted.*a\.jpg \(1\)'):
+        build(root, box_check='strict')
+    (tmp_path / 'empty.json').write_text(json.dumps(dict(images=[], annotations=[],
+                                                         categories=[])))
+    with pytest.raises(ValueError, match=r'empty\.json lists no images'):
+        build(root, ann_file='empty.json')
     with pytest.raises(FileNotFoundError, match='nothere.json'):
         build(root, ann_file='nothere.json')
     write_coco(tmp_path, [])

@@ -1,5 +1,6 @@
 """tools/dataset_converters/labelme2coco.py: labelme JSON -> COCO JSON -> CocoDataset."""
 import json
+import re
 
 import pytest
 from _converter_helpers import load_tool, read_back, summarise, write_image
@@ -73,8 +74,6 @@ def test_labelme_to_coco_classes_file(tmp_path):
     (polygon('cat', (1, 1), (9, 9), shape_type='linestrip'), 'unknown labelme shape type'),
     (rectangle('cat', (1, 1), (9, 9), (4, 4)), 'a rectangle needs exactly 2 points, got 3'),
     (polygon('cat', (1, 1), (9, 9)), 'a polygon needs at least 3 points, got 2'),
-    (rectangle('cat', (1, 1), (9, 1)), 'degenerate box'),
-    (rectangle('cat', (10, 10), (70, 20)), 'outside the 64x48'),
     (rectangle('cat', (1, 'x'), (9, 9)), r'points must be a list of \[x, y\] number pairs'),
     (rectangle('horse', (1, 1), (9, 9)), "label 'horse' is not one of the classes"),
     (rectangle('', (1, 1), (9, 9)), 'the shape has no label'),
@@ -85,6 +84,22 @@ def test_bad_shapes_name_the_file_and_shape(tmp_path, shape, error):
     write_labelme(root / 'a.json', 'a.jpg', 64, 48, [rectangle('cat', (1, 1), (9, 9)), shape])
     with pytest.raises(ValueError, match=r'a\.json: shape #1 .*' + error):
         labelme_to_coco(str(root), classes=('cat', 'dog'))
+
+
+@pytest.mark.parametrize('shape, kind', [
+    (rectangle('cat', (1, 1), (9, 1)), 'dropped (zero area)'),
+    (rectangle('cat', (10, 10), (70, 20)), 'clipped to the image'),
+    (rectangle('cat', (70, 10), (90, 20)), 'dropped (wholly outside the image)'),
+])
+def test_boxes_leaving_the_image_warn_or_stop_in_strict_mode(tmp_path, shape, kind):
+    root = tmp_path / 'labelme'
+    write_image(root / 'a.jpg', 64, 48)
+    write_labelme(root / 'a.json', 'a.jpg', 64, 48, [rectangle('cat', (1, 1), (9, 9)), shape])
+    coco = labelme_to_coco(str(root), classes=('cat', 'dog'))
+    assert len(coco['annotations']) == (2 if 'clipped' in kind else 1)
+    with pytest.raises(ValueError, match=r'labelme2coco: 1 box ' + re.escape(kind)
+                                         + r'.*a\.json \(1\)'):
+        labelme_to_coco(str(root), classes=('cat', 'dog'), strict=True)
 
 
 def test_missing_or_mismatched_image_and_broken_json(tmp_path):

@@ -92,12 +92,13 @@ def test_errors_name_the_file(tmp_path):
     with pytest.raises(ValueError, match=r"000002\.xml: object #0 \('horse'\): unknown class"):
         voc_to_coco(str(root), ['VOC2007'], 'trainval', CLASSES)
     write_voc(root, 'VOC2007', '000002', 32, 32, [('cup', False, (1, 1, 40, 5))])
-    with pytest.raises(ValueError, match=r"000002\.xml: object #0 \('cup'\): box .* lies outside "
-                                         r'the 32x32'):
-        voc_to_coco(str(root), ['VOC2007'], 'trainval', CLASSES)
+    with pytest.raises(ValueError, match=r'voc2coco: 1 box clipped to the image \(partly '
+                                         r'outside\): .*000002\.xml \(1\)'):
+        voc_to_coco(str(root), ['VOC2007'], 'trainval', CLASSES, strict=True)
     write_voc(root, 'VOC2007', '000002', 32, 32, [('cup', False, (9, 1, 8, 5))])
-    with pytest.raises(ValueError, match=r"000002\.xml: object #0 \('cup'\): degenerate box"):
-        voc_to_coco(str(root), ['VOC2007'], 'trainval', CLASSES)
+    with pytest.raises(ValueError, match=r'voc2coco: 1 box dropped \(zero area\): '
+                                         r'.*000002\.xml \(1\)'):
+        voc_to_coco(str(root), ['VOC2007'], 'trainval', CLASSES, strict=True)
     (root / 'VOC2007' / 'JPEGImages' / '000002.jpg').unlink()
     with pytest.raises(FileNotFoundError, match=r'image .*VOC2007/JPEGImages/000002\.jpg '
                                                 r"\(listed in the VOC2007 'trainval' split\)"):
@@ -106,3 +107,60 @@ def test_errors_name_the_file(tmp_path):
     write_split(root, 'VOC2012', ['000001'])
     with pytest.raises(ValueError, match=r"image id '000001' appears twice"):
         voc_to_coco(str(root), ['VOC2007', 'VOC2012'], 'trainval', CLASSES)
+
+
+def test_boxes_leaving_the_image_same_policy_as_the_dataset(tmp_path):
+    """issue 19: the converter and VOCDataset clip / drop the same boxes, each with one
+    warning naming the file and counts; strict mode stops both with the same list."""
+    from mmengine.logging import MMLogger
+    root = tmp_path / 'VOCdevkit'
+    write_voc(root, 'VOC2007', '000001', 64, 48, [
+        ('dog', False, (1, 1, 900, 12)),      # xmax 900 on a 64-px image: clipped
+        ('cup', False, (-50, 5, 10, 20)),     # xmin -50: clipped
+        ('cup', False, (100, 5, 120, 20)),    # wholly outside: dropped
+        ('kite', False, (30, 5, 20, 20)),     # inverted: dropped
+        ('kite', False, (5, 5, 4, 20)),       # xmax = xmin - 1: zero width, dropped
+    ])
+    write_split(root, 'VOC2007', ['000001'])
+    logger = MMLogger.get_current_instance()
+    messages = []
+    handler_emit = type('H', (__import__('logging').Handler, ), dict(
+        emit=lambda self, record: messages.append(record.getMessage())))()
+    logger.addHandler(handler_emit)
+    try:
+        coco = voc_to_coco(str(root), ['VOC2007'], 'trainval', CLASSES)
+        dataset = DATASETS.build(dict(type='VOCDataset', data_root=str(root), years='VOC2007',
+                                      metainfo=dict(classes=CLASSES), test_mode=True))
+    finally:
+        logger.removeHandler(handler_emit)
+    out = tmp_path / 'out.json'
+    from yolo_toolbox.datasets.converters import save_coco_json
+    save_coco_json(coco, str(out))
+    assert summarise(read_back(out, root, CLASSES), root) == summarise(
+        [dataset.get_data_info(0)], root)
+    assert [ann['bbox'] for ann in coco['annotations']] == [[0.0, 0.0, 64.0, 12.0],
+                                                           [0.0, 4.0, 10.0, 16.0]]
+    expected = ('2 boxes clipped to the image (partly outside): {f} (2)',
+                '1 box dropped (wholly outside the image): {f} (1)',
+                '1 box dropped (zero area): {f} (1)',
+                '1 box dropped (inverted: x2 < x1 or y2 < y1): {f} (1)')
+    xml = str(root / 'VOC2007' / 'Annotations' / '000001.xml')
+    for who in ('voc2coco', 'VOCDataset'):
+        mine = [m for m in messages if m.startswith(f'{who}: ') and ' box' in m]
+        assert len(mine) == 1, messages
+        assert all(e.format(f=xml) in mine[0] for e in expected), mine
+    with pytest.raises(ValueError, match=r'voc2coco: 2 boxes clipped .*000001\.xml \(2\)'):
+        voc_to_coco(str(root), ['VOC2007'], 'trainval', CLASSES, strict=True)
+    with pytest.raises(ValueError, match=r'VOCDataset: 2 boxes clipped .*000001\.xml \(2\)'):
+        DATASETS.build(dict(type='VOCDataset', data_root=str(root), years='VOC2007',
+                            metainfo=dict(classes=CLASSES), box_check='strict'))
+
+
+def test_empty_split_file_is_an_error_naming_it(tmp_path):
+    root = make_devkit(tmp_path / 'VOCdevkit')
+    write_split(root, 'VOC2007', [])
+    with pytest.raises(ValueError, match=r'voc2coco: split file .*VOC2007/ImageSets/Main/'
+                                         r'trainval\.txt is empty'):
+        load_tool('voc2coco').main([str(root), '--years', 'VOC2007', '--split', 'trainval',
+                                    '--out', str(tmp_path / 'out.json')])
+    assert not (tmp_path / 'out.json').exists()

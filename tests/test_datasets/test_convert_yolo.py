@@ -49,9 +49,6 @@ def test_yolo_to_coco_reads_back_exact_boxes(tmp_path, capsys):
     ('-1 0.5 0.5 0.25 0.5', 'class id -1 is out of range'),
     ('cat 0.5 0.5 0.25 0.5', "class id 'cat' is not an integer"),
     ('0 0.5 half 0.25 0.5', 'must be numbers'),
-    ('0 0.875 0.5 0.5 0.5', 'outside the 64x48'),  # x2 = 1.125 * 64 = 72 px
-    ('0 0.5 0.5 0 0.5', 'degenerate box'),
-    ('0 0.5 0.5 0.25 -0.5', 'degenerate box'),
     ('0 nan 0.5 0.25 0.5', 'non-finite'),
 ])
 def test_bad_label_lines_name_the_file_and_line(tmp_path, line, error):
@@ -59,6 +56,22 @@ def test_bad_label_lines_name_the_file_and_line(tmp_path, line, error):
     (labels / 'a.txt').write_text('1 0.5 0.5 0.25 0.5\n' + line + '\n')
     with pytest.raises(ValueError, match=re.escape(f'{labels / "a.txt"}:2: ') + '.*' + error):
         yolo_to_coco(str(images), str(labels), str(classes))
+
+
+@pytest.mark.parametrize('line, kind', [
+    ('0 0.875 0.5 0.5 0.5', 'clipped to the image'),  # x2 = 1.125 * 64 = 72 px
+    ('0 0.5 0.5 0 0.5', 'dropped (zero area)'),
+    ('0 0.5 0.5 0.25 -0.5', 'dropped (inverted'),
+])
+def test_boxes_leaving_the_image_warn_or_stop_in_strict_mode(tmp_path, line, kind):
+    images, labels, classes = make_yolo_set(tmp_path)
+    (labels / 'a.txt').write_text('1 0.5 0.5 0.25 0.5\n' + line + '\n')
+    coco = yolo_to_coco(str(images), str(labels), str(classes))
+    assert len([a for a in coco['annotations'] if a['image_id'] == 1]) == (
+        2 if 'clipped' in kind else 1)
+    with pytest.raises(ValueError, match=r'yolo2coco: 1 box ' + re.escape(kind) + '.*'
+                                         + re.escape(f'{labels / "a.txt"} (1)')):
+        yolo_to_coco(str(images), str(labels), str(classes), strict=True)
 
 
 def test_missing_image_and_missing_classes_file(tmp_path):

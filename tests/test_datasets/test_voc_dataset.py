@@ -1,11 +1,13 @@
 """VOCDataset: XML parsing, coordinate convention, difficult handling and error messages."""
 import os.path as osp
+import re
 
 import cv2
 import numpy as np
 import pytest
 
 import yolo_toolbox.datasets.base_det_dataset as base_module
+import yolo_toolbox.datasets.box_policy as box_module
 from yolo_toolbox.registry import DATASETS
 
 CLASSES = ('cat', 'dog')
@@ -76,6 +78,7 @@ def test_default_metainfo_is_voc_and_custom_classes_get_a_palette(tmp_path):
 def test_zero_area_and_small_boxes_dropped_with_logged_count(tmp_path, monkeypatch):
     logged = []
     monkeypatch.setattr(base_module, 'print_log', lambda msg, **kw: logged.append(msg))
+    monkeypatch.setattr(box_module, 'print_log', lambda msg, **kw: logged.append(msg))
     objects = (obj_xml('cat', (11, 21, 10, 60))  # xmax = xmin - 1: zero width
                + obj_xml('cat', (200, 10, 220, 20))  # outside the 100 px wide image
                + obj_xml('dog', (11, 21, 13, 23))  # 3 x 3 = 9 px^2
@@ -83,11 +86,51 @@ def test_zero_area_and_small_boxes_dropped_with_logged_count(tmp_path, monkeypat
     root = write_voc(tmp_path, {'000001': ann_xml(objects)})
     ds = build(root)
     assert len(ds.get_data_info(0)['instances']) == 2
-    assert any('dropped 2 boxes' in msg for msg in logged), logged
+    boxes = [msg for msg in logged if 'box' in msg]
+    assert len(boxes) == 1, logged  # one summary, naming the file and counts
+    assert re.search(r'1 box dropped \(wholly outside the image\): .*000001\.xml \(1\); '
+                     r'1 box dropped \(zero area\): .*000001\.xml \(1\)', boxes[0]), boxes
     logged.clear()
     ds = build(root, min_box_area=9.0)
     assert [i['bbox_label'] for i in ds.get_data_info(0)['instances']] == [1]
-    assert any('dropped 3 boxes' in msg for msg in logged), logged
+    assert any(r'1 box dropped (area <= min_box_area=9 px^2)' in msg for msg in logged), logged
+
+
+def test_boxes_leaving_the_image_clipped_or_dropped_with_one_warning_or_strict(
+        tmp_path, monkeypatch):
+    """issue 19: xmax 900 on a 100-px image, xmin -50, a box wholly outside, an inverted
+    one: clipped / dropped with one warning naming the files; box_check='strict' stops."""
+    logged = []
+    monkeypatch.setattr(base_module, 'print_log', lambda msg, **kw: logged.append(msg))
+    monkeypatch.setattr(box_module, 'print_log', lambda msg, **kw: logged.append(msg))
+    root = write_voc(tmp_path, {
+        '000001': ann_xml(obj_xml('cat', (11, 21, 900, 60)) + obj_xml('dog', (-50, 21, 50, 60))),
+        '000002': ann_xml(obj_xml('cat', (200, 10, 220, 20)) + obj_xml('cat', (30, 1, 5, 5))
+                          + obj_xml('dog', (11, 21, 50, 60)))})
+    ds = build(root)
+    assert [i['bbox'] for i in ds.get_data_info(0)['instances']] == [
+        [10.0, 20.0, 100.0, 60.0], [0.0, 20.0, 50.0, 60.0]]
+    assert len(ds.get_data_info(1)['instances']) == 1
+    boxes = [msg for msg in logged if 'box' in msg]
+    assert len(boxes) == 1 and boxes[0].startswith('VOCDataset: 2 boxes clipped'), logged
+    for text in (r'000001\.xml \(2\)', r'wholly outside the image\): .*000002\.xml \(1\)',
+                 r'inverted: x2 < x1 or y2 < y1\): .*000002\.xml \(1\)'):
+        assert re.search(text, boxes[0]), boxes[0]
+    with pytest.raises(ValueError, match=r'VOCDataset: 2 boxes clipped .*000001\.xml \(2\).*'
+                                         r'000002\.xml \(1\)'):
+        build(root, box_check='strict')
+
+
+def test_empty_or_missing_split_file_names_the_file(tmp_path):
+    root = write_voc(tmp_path, {'000001': ann_xml()})
+    split = tmp_path / 'VOC2007' / 'ImageSets' / 'Main' / 'trainval.txt'
+    split.write_text('\n')
+    with pytest.raises(ValueError, match=r'split file .*VOC2007/ImageSets/Main/trainval\.txt '
+                                         r'is empty'):
+        build(root)
+    split.unlink()
+    with pytest.raises(FileNotFoundError, match=r'split file .*trainval\.txt does not exist'):
+        build(root)
 
 
 @pytest.mark.parametrize('xml, message', [
@@ -96,7 +139,6 @@ def test_zero_area_and_small_boxes_dropped_with_logged_count(tmp_path, monkeypat
     (ann_xml('<object><name>cat</name></object>'), 'missing <bndbox>'),
     (ann_xml('<object><bndbox><xmin>1</xmin></bndbox></object>'), 'missing <name>'),
     (ann_xml(obj_xml(box=('a', 1, 5, 5))), 'not a number'),
-    (ann_xml(obj_xml(box=(30, 1, 5, 5))), 'negative width'),
     (ann_xml(obj_xml('horse')), "unknown class name 'horse'.*metainfo"),
 ])
 def test_malformed_annotations_raise_naming_the_file(tmp_path, xml, message):

@@ -25,8 +25,17 @@ HERE = osp.dirname(osp.abspath(__file__))
 
 
 # ---------------------------------------------------------------- atomic writes
-def test_local_paths_get_the_atomic_backend(tmp_path):
-    backend = get_file_backend(str(tmp_path / 'epoch_1.pth'))
+def test_the_config_chooses_the_atomic_backend_and_import_replaces_nothing(tmp_path):
+    """issue 19: importing yolo_toolbox leaves mmengine's 'local' backend alone; the
+    checkpoint hook's backend_args (base runtime config) choose 'atomic_local'."""
+    from mmengine.config import Config
+    from mmengine.fileio import LocalBackend
+    plain = get_file_backend(str(tmp_path / 'other.json'))
+    assert type(plain) is LocalBackend
+    cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'default_runtime.py'))
+    backend_args = cfg.default_hooks.checkpoint.backend_args
+    assert backend_args == dict(backend='atomic_local')
+    backend = get_file_backend(str(tmp_path / 'epoch_1.pth'), backend_args=backend_args)
     assert isinstance(backend, AtomicLocalBackend)
     backend.put(b'abc', str(tmp_path / 'sub' / 'epoch_1.pth'))
     assert (tmp_path / 'sub' / 'epoch_1.pth').read_bytes() == b'abc'

@@ -1,5 +1,6 @@
 """Training speed options: CompileModelHook (torch.compile, opt-in), channels_last batches,
-the CUDA defaults of tools/train.py (gpu_speedups), fp32 losses under autocast.
+the CUDA defaults as config entries (AutoAmpOptimWrapper, cudnn_benchmark), fp32 losses
+under autocast.
 
 The compile tests use ``backend='eager'`` (TorchDynamo traces, no code generation): they
 check what compiling does to the module tree, state_dict, EMA and checkpoints in seconds.
@@ -18,7 +19,7 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 
-from yolo_toolbox.engine import setup_compile, setup_gpu_speedups
+from yolo_toolbox.engine import setup_compile
 from yolo_toolbox.registry import HOOKS, MODELS
 
 sys.path.insert(0, os.path.join(os.path.dirname(DEMO_CONFIG), '..', '..', 'tools',
@@ -91,7 +92,7 @@ def test_compile_hook_inductor():
     torch.testing.assert_close(log['loss'], ref_log['loss'], rtol=1e-3, atol=1e-4)
 
 
-def test_setup_compile_from_flag_and_config_key():
+def test_setup_compile_from_flag_and_no_tools_only_config_key():
     cfg = Config(dict(custom_hooks=[dict(type='EMAHook')]))
     setup_compile(cfg, enable=False)
     assert len(cfg.custom_hooks) == 1
@@ -100,8 +101,9 @@ def test_setup_compile_from_flag_and_config_key():
     setup_compile(cfg, enable=True)  # not twice
     assert len(cfg.custom_hooks) == 2
     cfg = Config(dict(compile_model=dict(mode='max-autotune')))
-    setup_compile(cfg)
-    assert cfg.custom_hooks == [dict(type='CompileModelHook', mode='max-autotune')]
+    with pytest.raises(KeyError, match=r"compile_model is not read any more.*"
+                                       r"dict\(type='CompileModelHook'"):
+        setup_compile(cfg)
 
 
 def test_train_parses_compile_flag(tmp_path):
@@ -131,25 +133,29 @@ def test_channels_last_batches_give_the_same_loss():
         torch.testing.assert_close(losses[1][key], losses[0][key], rtol=1e-4, atol=1e-5)
 
 
-def test_gpu_speedups(monkeypatch):
+def test_gpu_speedups_are_config_entries(monkeypatch):
+    """issue 19: AMP, channels_last and cudnn.benchmark are entries of the config
+    (print_config shows them), applied by what the runner builds, not by tools/train.py."""
+    from mmengine.optim import AmpOptimWrapper, OptimWrapper
+
+    from yolo_toolbox.registry import OPTIM_WRAPPERS
     cfg = Config.fromfile(DEMO_CONFIG)
-    assert cfg.gpu_speedups is True
+    assert 'gpu_speedups' not in cfg
+    assert cfg.optim_wrapper.type == 'AutoAmpOptimWrapper' and cfg.optim_wrapper.amp is True
+    assert cfg.model.data_preprocessor.channels_last is True
+    assert cfg.env_cfg.cudnn_benchmark is True
+
+    def build(**kwargs):
+        optimizer = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+        return OPTIM_WRAPPERS.build(dict(type='AutoAmpOptimWrapper', **kwargs),
+                                    default_args=dict(optimizer=optimizer))
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    assert setup_gpu_speedups(copy.deepcopy(cfg)) == {}  # nothing on a CPU machine
+    assert type(build(amp=True)) is OptimWrapper  # fp32 on a CPU machine
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda *a, **k: True)
-    on_gpu = copy.deepcopy(cfg)
-    assert setup_gpu_speedups(on_gpu) == dict(amp=True, channels_last=True,
-                                              cudnn_benchmark=True)
-    assert on_gpu.optim_wrapper.type == 'AmpOptimWrapper'
-    assert on_gpu.optim_wrapper.dtype == 'bfloat16'
-    assert on_gpu.model.data_preprocessor.channels_last is True
-    assert on_gpu.env_cfg.cudnn_benchmark is True
-    opted_out = copy.deepcopy(cfg)
-    opted_out.gpu_speedups = dict(amp=False)
-    setup_gpu_speedups(opted_out)
-    assert opted_out.optim_wrapper.type == cfg.optim_wrapper.type
-    assert opted_out.model.data_preprocessor.channels_last is True
+    on_gpu = build(amp=True)
+    assert isinstance(on_gpu, AmpOptimWrapper) and on_gpu.cast_dtype == torch.bfloat16
+    assert type(build(amp=False)) is OptimWrapper
 
 
 def test_losses_in_fp32_under_bf16_autocast():

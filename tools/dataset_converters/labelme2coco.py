@@ -29,13 +29,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', required=True, help='the COCO JSON file to write')
     parser.add_argument('--classes', help='class names file, one a line '
                                           '(default: all labels found, sorted)')
+    parser.add_argument('--strict', action='store_true',
+                        help='stop at boxes that leave the image, have zero area or are '
+                             'inverted (default: clip / skip them with one warning)')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
     classes = read_classes_file(args.classes) if args.classes else None
-    coco = labelme_to_coco(args.labelme_dir, classes, exclude=[args.out])
+    coco = labelme_to_coco(args.labelme_dir, classes, exclude=[args.out], strict=args.strict)
     save_coco_json(coco, args.out)
     print(summary(coco, args.out))
     return coco

@@ -22,12 +22,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('label_dir', help='folder of the .txt label files (same relative paths)')
     parser.add_argument('--classes', required=True, help='class names file, one a line')
     parser.add_argument('--out', required=True, help='the COCO JSON file to write')
+    parser.add_argument('--strict', action='store_true',
+                        help='stop at boxes that leave the image, have zero area or are '
+                             'inverted (default: clip / skip them with one warning)')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
-    coco = yolo_to_coco(args.img_dir, args.label_dir, args.classes)
+    coco = yolo_to_coco(args.img_dir, args.label_dir, args.classes, strict=args.strict)
     save_coco_json(coco, args.out)
     print(summary(coco, args.out))
     return coco

@@ -21,11 +21,12 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.logging import print_log
-from mmengine.runner import load_checkpoint
+from mmengine.runner import CheckpointLoader, load_state_dict
 from torch import nn
 
 from yolo_toolbox.registry import DATASETS, MODELS, TRANSFORMS
 from yolo_toolbox.structures import DetDataSample
+from yolo_toolbox.utils.checkpoint_fit import checkpoint_mismatch, mismatch_error
 
 ImageType = Union[str, os.PathLike, np.ndarray]
 # pipeline steps that read files or annotations; inference supplies the image itself
@@ -96,11 +97,15 @@ def init_detector(config: Union[str, os.PathLike, Config], checkpoint: Optional[
 
     dataset_meta = None
     if checkpoint is not None:
-        try:
-            ckpt = load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-        except RuntimeError as e:
-            raise RuntimeError(f'checkpoint {checkpoint} does not fit the model of the config '
-                               '(num_classes, channel_sparsity, depth?): ' + str(e)) from e
+        ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+        state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
+        problem = checkpoint_mismatch(model, state, ckpt.get('meta'))
+        if problem:
+            raise mismatch_error(checkpoint, problem,
+                                 'train with load_from and CheckpointFitHook(skip_prefixes=...) '
+                                 '(docs/robustness.md)')
+        load_state_dict(model, {k[len('module.'):] if k.startswith('module.') else k: v
+                                for k, v in state.items()}, strict=True)
         meta = (ckpt.get('meta') or {}) if isinstance(ckpt, dict) else {}
         ckpt_meta = meta.get('dataset_meta') or {}
         if len(ckpt_meta.get('classes', ())) == num_classes:

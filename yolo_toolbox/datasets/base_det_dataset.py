@@ -18,6 +18,7 @@ from mmengine.logging import print_log
 
 from yolo_toolbox.registry import TRANSFORMS
 
+from .box_policy import BoxChecker
 from .image_check import (
     ImageReadError,
     default_cache_file,
@@ -61,8 +62,11 @@ class BaseDetDataset(BaseDataset):
     Args:
         pipeline: transform configs (built from this package's ``TRANSFORMS``) or callables.
         min_box_area: boxes whose area (pixels^2, after clipping to the image) is
-            ``<=`` this are dropped at load time, with a logged count; zero-area
-            boxes are always dropped.
+            ``<=`` this are dropped at load time, with a logged count.
+        box_check: ``'warn'`` (default): boxes partly outside the image are clipped,
+            wholly outside, zero-area and inverted ones dropped, with one warning at
+            load time naming the files and counts (:mod:`.box_policy`, the converters'
+            policy too); ``'strict'``: the dataset refuses to load with the same list.
         image_check: ``'skip'`` (default), ``'strict'`` or ``'off'`` (no check).
         image_check_workers: threads of the check (default ``min(16, cpu_count)``).
         max_image_retries: replacements of an unreadable image per sample (training).
@@ -74,10 +78,15 @@ class BaseDetDataset(BaseDataset):
     METAINFO: dict = dict(classes=(), palette=[])
 
     def __init__(self, *, pipeline: Sequence[Union[dict, Callable]] = (),
-                 min_box_area: float = 0.0, image_check: str = 'skip',
+                 min_box_area: float = 0.0, box_check: str = 'warn', image_check: str = 'skip',
                  image_check_workers: Optional[int] = None, max_image_retries: int = 10,
                  **kwargs) -> None:
         self.min_box_area = float(min_box_area)
+        if box_check not in ('warn', 'strict'):
+            raise ValueError(f"{self.__class__.__name__}: box_check must be 'warn' or "
+                             f"'strict', got {box_check!r}")
+        self.box_check = box_check
+        self._box_checker: Optional[BoxChecker] = None
         if image_check not in ('skip', 'strict', 'off'):
             raise ValueError(f"{self.__class__.__name__}: image_check must be 'skip', "
                              f"'strict' or 'off', got {image_check!r}")
@@ -123,22 +132,24 @@ class BaseDetDataset(BaseDataset):
 
     # ---------------------------------------------------------------- boxes
     def clip_and_check_box(self, box: Sequence[float], width: float, height: float,
-                           where: str) -> Optional[List[float]]:
-        """Clip an xyxy box to the image; ``None`` when it must be dropped.
+                           where: str, file: Optional[str] = None) -> Optional[List[float]]:
+        """Clip an xyxy box to the image; ``None`` when it is dropped (wholly outside,
+        zero area, inverted, or area ``<= min_box_area``), as :mod:`.box_policy` says.
 
-        Raises ``ValueError`` (naming ``where``) for negative extents (x2 < x1 or
-        y2 < y1), which mean a malformed annotation.
+        What was clipped or dropped is counted per ``file`` (default: ``where`` up to its
+        first ``:``) and reported once when loading ends (:meth:`report_boxes`).
+        Raises ``ValueError`` (naming ``where``) for a non-finite coordinate.
         """
-        x1, y1, x2, y2 = (float(v) for v in box)
-        if x2 < x1 or y2 < y1:
-            raise ValueError(f'{where}: malformed box [x1, y1, x2, y2] = '
-                             f'{[x1, y1, x2, y2]} has a negative width or height')
-        x1, x2 = min(max(x1, 0.0), width), min(max(x2, 0.0), width)
-        y1, y2 = min(max(y1, 0.0), height), min(max(y2, 0.0), height)
-        area = (x2 - x1) * (y2 - y1)
-        if x2 <= x1 or y2 <= y1 or area <= self.min_box_area:
-            return None
-        return [x1, y1, x2, y2]
+        if self._box_checker is None:
+            self._box_checker = BoxChecker(min_box_area=self.min_box_area)
+        return self._box_checker.fix(box, width, height, file or where.split(':')[0], where)
+
+    def report_boxes(self) -> None:
+        """Log the one summary of clipped / dropped boxes (``box_check='strict'``: raise
+        with the same list); called by :meth:`filter_data`, right after loading."""
+        checker, self._box_checker = self._box_checker, None
+        if checker is not None:
+            checker.report(self.__class__.__name__, strict=self.box_check == 'strict')
 
     def log_dropped(self, num_dropped: int, reason: str) -> None:
         if num_dropped:
@@ -176,6 +187,7 @@ class BaseDetDataset(BaseDataset):
     def filter_data(self) -> List[dict]:
         """Drop unusable images (``image_check``), then apply ``filter_cfg`` (training
         only): ``filter_empty_gt``, ``min_size``."""
+        self.report_boxes()
         data_list = self.check_images(self.data_list)
         if self.test_mode or not self.filter_cfg:
             return data_list

@@ -42,7 +42,9 @@ class CocoDataset(BaseDetDataset):
             ``metainfo``, ``pipeline``, ``test_mode``, ``filter_cfg``, ``lazy_init``, ...).
 
     Raises (at load time, naming the file): ``FileNotFoundError`` for a missing JSON or
-    image; ``ValueError`` for unknown categories, negative box sizes or missing fields.
+    image; ``ValueError`` for a JSON without images, unknown categories or missing
+    fields. Boxes that leave the image, zero-area and negative-size boxes:
+    ``box_check`` (``BaseDetDataset``).
     """
 
     METAINFO = dict(classes=COCO_CLASSES, palette=make_palette(len(COCO_CLASSES)))
@@ -70,7 +72,9 @@ class CocoDataset(BaseDetDataset):
             else:
                 unknown_cats[cat_id] = cat['name']
 
-        data_list, num_dropped, num_unknown = [], 0, 0
+        if not coco.getImgIds():
+            raise ValueError(f'CocoDataset: annotation file {self.ann_file} lists no images')
+        data_list, num_unknown = [], 0
         for img_id in sorted(coco.getImgIds()):
             img_info = coco.imgs[img_id]
             where = f'{self.ann_file} (image id {img_id})'
@@ -96,17 +100,15 @@ class CocoDataset(BaseDetDataset):
                     raise ValueError(f'{where}: annotation id {ann.get("id")} has no 4-number bbox')
                 x, y, w, h = (float(v) for v in ann['bbox'])
                 box = self.clip_and_check_box([x, y, x + w, y + h], width, height,
-                                              f'{where}, annotation id {ann.get("id")}')
+                                              f'{where}, annotation id {ann.get("id")}',
+                                              file=img_info['file_name'])
                 if box is None:
-                    num_dropped += 1
                     continue
                 ignore = bool(ann.get('iscrowd', 0)) or bool(ann.get('ignore', 0))
                 instances.append(dict(bbox=box, bbox_label=cat_to_label[cat_id],
                                       ignore_flag=int(ignore)))
             data_list.append(dict(img_path=img_path, img_id=img_id, height=int(height),
                                   width=int(width), instances=instances))
-        self.log_dropped(num_dropped, f'boxes with zero area or area <= min_box_area='
-                                      f'{self.min_box_area} px^2')
         self.log_dropped(num_unknown, 'objects of categories not in metainfo classes '
                                       '(filter_unknown_classes=True)')
         return data_list

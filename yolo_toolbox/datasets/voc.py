@@ -42,9 +42,10 @@ class VOCDataset(BaseDetDataset):
             ``metainfo=dict(classes=(...))`` replaces the 20 VOC classes.
 
     Raises (at load time, each message names the file): ``FileNotFoundError`` for a
-    missing split file, image or XML; ``ValueError`` for malformed XML (unparsable,
-    missing ``size``/``name``/``bndbox`` fields, non-numeric coordinates, negative box
-    extents) and for class names not in ``metainfo['classes']``.
+    missing split file, image or XML; ``ValueError`` for an empty split file, malformed
+    XML (unparsable, missing ``size``/``name``/``bndbox`` fields, non-numeric
+    coordinates) and for class names not in ``metainfo['classes']``. Boxes that leave
+    the image, zero-area and inverted boxes: ``box_check`` (``BaseDetDataset``).
     """
 
     METAINFO = dict(classes=VOC_CLASSES, palette=make_palette(len(VOC_CLASSES)))
@@ -65,19 +66,15 @@ class VOCDataset(BaseDetDataset):
         if not osp.isdir(self.data_root):
             raise FileNotFoundError(f'VOCDataset: data_root {self.data_root} is not a folder')
         splits = {year: self._read_split(year) for year in self.years}  # all checked first
-        data_list, num_dropped, seen = [], 0, {}
+        data_list, seen = [], {}
         for year, img_ids in splits.items():
             for img_id in img_ids:
                 if img_id in seen:
                     raise ValueError(f'VOCDataset: image id {img_id!r} appears twice '
                                      f'({seen[img_id]} and {year}); ids must be unique')
                 seen[img_id] = year
-                info, dropped = self._load_one(year, img_id)
-                data_list.append(info)
-                num_dropped += dropped
-        self.log_dropped(num_dropped, f'boxes with zero area or area <= min_box_area='
-                                      f'{self.min_box_area} px^2')
-        return data_list
+                data_list.append(self._load_one(year, img_id))
+        return data_list  # clipped / dropped boxes: one warning, BaseDetDataset.report_boxes
 
     def _read_split(self, year: str) -> List[str]:
         path = osp.join(self.data_root, year, 'ImageSets', 'Main', f'{self.split}.txt')
@@ -86,9 +83,13 @@ class VOCDataset(BaseDetDataset):
                                     f'data_root, years={self.years} and split={self.split!r})')
         with open(path) as f:
             # class-specific split files have "id  1" lines: the id is the first token
-            return [line.split()[0] for line in f if line.strip()]
+            img_ids = [line.split()[0] for line in f if line.strip()]
+        if not img_ids:
+            raise ValueError(f'VOCDataset: split file {path} is empty: it must list the '
+                             'image ids of the split, one a line')
+        return img_ids
 
-    def _load_one(self, year: str, img_id: str) -> Tuple[dict, int]:
+    def _load_one(self, year: str, img_id: str) -> dict:
         img_path = osp.join(self.data_root, year, self.img_subdir, img_id + self.img_suffix)
         xml_path = osp.join(self.data_root, year, self.ann_subdir, img_id + '.xml')
         if not osp.isfile(img_path):
@@ -98,23 +99,22 @@ class VOCDataset(BaseDetDataset):
             raise FileNotFoundError(f'VOCDataset: annotation {xml_path} does not exist')
         width, height, objects = parse_voc_xml(xml_path)
         class_to_label = self.class_to_label
-        instances, num_dropped = [], 0
+        instances = []
         for obj in objects:
             if obj['name'] not in class_to_label:
                 raise ValueError(self.unknown_class_message(obj['name'], xml_path))
             xmin, ymin, xmax, ymax = obj['bndbox']
             where = (f'{xml_path}: object {obj["name"]!r} with VOC bndbox '
                      f'{[xmin, ymin, xmax, ymax]}')
-            box = self.clip_and_check_box([xmin - 1, ymin - 1, xmax, ymax], width, height, where)
+            box = self.clip_and_check_box([xmin - 1, ymin - 1, xmax, ymax], width, height,
+                                          where, file=xml_path)
             if box is None:
-                num_dropped += 1
                 continue
             ignore = obj['difficult'] and not self.difficult_as_gt
             instances.append(dict(bbox=box, bbox_label=class_to_label[obj['name']],
                                   ignore_flag=int(ignore)))
-        info = dict(img_path=img_path, img_id=img_id, height=height, width=width,
+        return dict(img_path=img_path, img_id=img_id, height=height, width=width,
                     instances=instances)
-        return info, num_dropped
 
 
 def _text(elem: ET.Element, tag: str, path: str, where: str) -> str:

@@ -59,57 +59,28 @@ def setup_sync_bn(cfg: Config) -> None:
 
 
 def setup_amp(cfg: Config) -> None:
-    """Mixed precision: mmengine's AmpOptimWrapper on CUDA (bf16 where the GPU supports
-    it, else fp16 with dynamic loss scale); bf16 autocast (:class:`CPUBf16OptimWrapper`)
-    with channels_last batches on a CPU-only machine."""
+    """``tools/train.py --amp``: mixed precision, written into ``cfg.optim_wrapper`` (so the
+    dumped config shows it). On CUDA: ``AutoAmpOptimWrapper`` with ``amp=True`` (bf16 where
+    the GPU supports it, else fp16 with dynamic loss scale); on a CPU-only machine: bf16
+    autocast (:class:`CPUBf16OptimWrapper`) with channels_last batches."""
     optim_wrapper = cfg.optim_wrapper
     wrapper_type = optim_wrapper.get('type', 'OptimWrapper')
     if wrapper_type in ('AmpOptimWrapper', 'CPUBf16OptimWrapper'):
         return
-    if wrapper_type != 'OptimWrapper':
-        raise ValueError(f'--amp needs a plain OptimWrapper in the config, found {wrapper_type}')
+    if wrapper_type not in ('OptimWrapper', 'AutoAmpOptimWrapper'):
+        raise ValueError(f'--amp needs a plain OptimWrapper or AutoAmpOptimWrapper in the '
+                         f'config, found {wrapper_type}')
     if torch.cuda.is_available():
-        optim_wrapper.type = 'AmpOptimWrapper'
-        if torch.cuda.is_bf16_supported():  # fp32's range: no loss scaling needed
-            optim_wrapper.setdefault('dtype', 'bfloat16')
-        else:
-            optim_wrapper.setdefault('loss_scale', 'dynamic')
-    else:
-        warnings.warn('--amp without a GPU: running the forward pass in bf16 autocast on the '
-                      'CPU (CPUBf16OptimWrapper) with channels_last batches; fp16 AMP needs '
-                      'CUDA.')
-        optim_wrapper.type = 'CPUBf16OptimWrapper'
-        # oneDNN's bf16 convolutions are much faster in NHWC (docs/benchmark.md: 1.3x with
-        # bf16 alone, 1.9x with both, vs the original's fp32 step); values are unchanged
-        if 'data_preprocessor' in cfg.get('model', {}):
-            cfg.model.data_preprocessor.setdefault('channels_last', True)
-
-
-GPU_SPEEDUPS = dict(amp=True, channels_last=True, cudnn_benchmark=True)
-
-
-def setup_gpu_speedups(cfg: Config) -> dict:
-    """On a CUDA machine, switch on what is safe and faster there; returns what was set.
-
-    The config key ``gpu_speedups`` (``configs/_base_/default_runtime.py``: True) is
-    True / False or a dict with any of ``amp``, ``channels_last``, ``cudnn_benchmark``
-    (missing keys: True):
-
-    - ``amp``: mixed precision (:func:`setup_amp`: bf16 where the GPU has it, else fp16
-      with dynamic loss scaling); the losses are computed in fp32 either way;
-    - ``channels_last``: the data preprocessor gives NHWC batches (tensor cores);
-    - ``cudnn_benchmark``: cuDNN picks the fastest kernels for the (fixed) input size.
-
-    Nothing changes on a CPU-only machine (``--amp`` still asks for bf16 there).
-    """
-    option = cfg.get('gpu_speedups', False)
-    if not option or not torch.cuda.is_available():
-        return {}
-    chosen = {**GPU_SPEEDUPS, **(option if isinstance(option, dict) else {})}
-    if chosen['amp']:
-        setup_amp(cfg)
-    if chosen['channels_last'] and 'data_preprocessor' in cfg.model:
-        cfg.model.data_preprocessor['channels_last'] = True
-    if chosen['cudnn_benchmark']:
-        cfg.setdefault('env_cfg', {})['cudnn_benchmark'] = True
-    return chosen
+        optim_wrapper.type = 'AutoAmpOptimWrapper'
+        optim_wrapper.amp = True
+        return
+    warnings.warn('--amp without a GPU: running the forward pass in bf16 autocast on the '
+                  'CPU (CPUBf16OptimWrapper) with channels_last batches; fp16 AMP needs '
+                  'CUDA.')
+    for key in ('amp', 'dtype', 'loss_scale'):  # AutoAmpOptimWrapper's own arguments
+        optim_wrapper.pop(key, None)
+    optim_wrapper.type = 'CPUBf16OptimWrapper'
+    # oneDNN's bf16 convolutions are much faster in NHWC (docs/benchmark.md: 1.3x with
+    # bf16 alone, 1.9x with both, vs the original's fp32 step); values are unchanged
+    if 'data_preprocessor' in cfg.get('model', {}):
+        cfg.model.data_preprocessor.setdefault('channels_last', True)

@@ -4,15 +4,15 @@ mmengine writes a checkpoint by opening the final path and writing into it, so a
 killed during a save leaves a truncated ``epoch_N.pth`` that ``last_checkpoint`` already
 names, and ``--resume`` then dies in ``torch.load``. Two remedies, both in one place:
 
-- :class:`AtomicLocalBackend` replaces mmengine's ``local`` file backend (the one every
-  local path without a ``scheme://`` prefix gets). Its ``put`` writes into a temporary
-  file in the target's folder, flushes and fsyncs it, then ``os.replace`` s it onto the
-  target: a reader sees the old file or the whole new one, never a part. Every
-  checkpoint the runner writes goes through it: ``Runner.save_checkpoint`` (the epoch /
-  iteration, best and last checkpoints of ``CheckpointHook``) and
-  ``CheckpointHook._publish_model`` all end in ``mmengine.runner.save_checkpoint``,
-  which calls ``get_file_backend(path).put(bytes, path)``.
-  :func:`install_atomic_checkpoint_saving` registers it (``import yolo_toolbox`` does).
+- :class:`AtomicLocalBackend` is mmengine's ``LocalBackend`` whose ``put`` / ``put_text``
+  write into a temporary file in the target's folder, flush and fsync it, then
+  ``os.replace`` it onto the target: a reader sees the old file or the whole new one,
+  never a part. It is registered as the file backend ``'atomic_local'`` (a new name: the
+  ``local`` backend of every other file stays mmengine's) and chosen in the config, where
+  it shows: ``default_hooks.checkpoint.backend_args=dict(backend='atomic_local')``
+  (``configs/_base_/default_runtime.py``). ``CheckpointHook`` passes its
+  ``backend_args`` to ``Runner.save_checkpoint`` for the epoch / iteration and best
+  checkpoints, which ends in ``get_file_backend(path, backend_args).put(bytes, path)``.
 - :func:`find_resumable_checkpoint` picks the checkpoint ``--resume`` (auto) continues
   from: the one ``last_checkpoint`` names if it loads, else the newest other one in the
   work dir that loads, with a note per file it skipped and why.
@@ -88,22 +88,26 @@ def _fsync_folder(folder: str) -> None:
         os.close(fd)
 
 
+#: the name to choose it by: ``backend_args=dict(backend='atomic_local')``
+ATOMIC_BACKEND = 'atomic_local'
+
+
 class AtomicLocalBackend(LocalBackend):
-    """mmengine's ``LocalBackend`` whose ``put`` (bytes, used for checkpoints) is atomic
-    (:func:`atomic_write_bytes`). Reading, listing and removing are unchanged."""
+    """mmengine's ``LocalBackend`` whose ``put`` (bytes, used for checkpoints) and
+    ``put_text`` are atomic (:func:`atomic_write_bytes`). Reading, listing and removing
+    are unchanged. Registered as the file backend ``'atomic_local'``; a config chooses it
+    with ``backend_args=dict(backend='atomic_local')``."""
 
     def put(self, obj: bytes, filepath: Union[str, os.PathLike]) -> None:
         atomic_write_bytes(obj, str(filepath))
 
+    def put_text(self, obj: str, filepath: Union[str, os.PathLike],
+                 encoding: str = 'utf-8') -> None:
+        atomic_write_bytes(obj.encode(encoding), str(filepath))
 
-def install_atomic_checkpoint_saving() -> None:
-    """Make :class:`AtomicLocalBackend` mmengine's backend for local paths. Idempotent.
 
-    A subclass registered in the meantime (e.g. a test's slow backend) is kept.
-    """
-    if issubclass(_mmengine_backends.get('local', object), AtomicLocalBackend):
-        return
-    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+if ATOMIC_BACKEND not in _mmengine_backends:  # a new name, like registering a module
+    register_backend(ATOMIC_BACKEND, AtomicLocalBackend)
 
 
 # ---------------------------------------------------------------- auto resume

@@ -20,7 +20,12 @@ def load_config(config: Union[str, os.PathLike, Config], cfg_options: Optional[d
     else ``./work_dirs/<config name>``. A dataloader with ``num_workers=0`` gets
     ``persistent_workers=False`` (PyTorch refuses the pair), so
     ``--cfg-options train_dataloader.num_workers=0`` works on its own.
+
+    Every ``cfg_options`` key must exist in the config or be an argument of the module
+    its dict builds; ``+KEY`` adds a new key on purpose (:func:`.config_check.
+    check_cfg_options`, which raises ``KeyError`` naming the closest existing key).
     """
+    from .config_check import check_cfg_options
     from .setup_env import register_all_modules
     register_all_modules()
     if isinstance(config, (str, os.PathLike)):
@@ -32,7 +37,7 @@ def load_config(config: Union[str, os.PathLike, Config], cfg_options: Optional[d
     else:
         raise TypeError(f'config must be a file path or a Config, got {type(config).__name__}')
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        cfg.merge_from_dict(check_cfg_options(cfg, cfg_options))
         if cfg.get('custom_imports'):  # also those set by the options
             import_modules_from_strings(**cfg.custom_imports)
     if work_dir is not None:

@@ -80,3 +80,29 @@ def test_focal_loss_soft_targets_weight_and_empty_input():
     alone = focal(logits[:1], targets[:1])
     assert weighted.item() == pytest.approx(alone.item() / 2)
     assert focal(torch.zeros(0), torch.zeros(0)).item() == 0.0
+
+
+@pytest.mark.parametrize('alpha', [0.25, 0.5, 0.9, -1])
+@pytest.mark.parametrize('gamma', [0.0, 2.0])
+def test_focal_loss_matches_torchvision(alpha, gamma):
+    """alpha balances positives against negatives, as torchvision's sigmoid_focal_loss."""
+    from torchvision.ops import sigmoid_focal_loss
+    torch.manual_seed(0)
+    logits = torch.randn(64) * 3
+    targets = (torch.rand(64) > 0.7).float()
+    ours = MODELS.build(dict(type='FocalLoss', gamma=gamma, alpha=alpha, reduction='sum'))
+    expected = sigmoid_focal_loss(logits, targets, alpha=alpha, gamma=gamma, reduction='sum')
+    assert ours(logits, targets).item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_focal_loss_default_is_unbalanced_and_old_constant_alpha_is_refused():
+    """The default (no alpha) keeps the numbers of every config (none sets alpha); an alpha
+    above 1 (the old constant factor) is refused with a pointer to loss_weight."""
+    logits, targets = torch.tensor([0.3, -1.0, 2.0]), torch.tensor([1.0, 0.0, 0.4])
+    plain = MODELS.build(dict(type='FocalLoss', gamma=1.5, reduction='none'))
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction='none')
+    assert torch.allclose(plain(logits, targets), (1 - (-bce).exp()) ** 1.5 * bce)
+    doubled = MODELS.build(dict(type='FocalLoss', gamma=1.5, loss_weight=2.0, reduction='none'))
+    assert torch.allclose(doubled(logits, targets), 2 * plain(logits, targets))
+    with pytest.raises(ValueError, match='loss_weight=2.0'):
+        MODELS.build(dict(type='FocalLoss', alpha=2.0))

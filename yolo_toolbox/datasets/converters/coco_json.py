@@ -11,16 +11,14 @@ Every converter produces the COCO detection layout that :class:`CocoDataset` rea
 dataset's ``data_prefix=dict(img_path=...)``.
 """
 import json
-import math
 import os
 import os.path as osp
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
+from ..box_policy import OUTSIDE_TOLERANCE, BoxChecker
 from ..image_check import inspect_image
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
-#: how far (pixels) a box may reach outside its image and still be clipped instead of refused
-OUTSIDE_TOLERANCE = 1.0
 
 
 def read_classes_file(path: str) -> Tuple[str, ...]:
@@ -61,28 +59,18 @@ def image_size(path: str, where: str) -> Tuple[int, int]:
 
 def check_box(box_xyxy: Sequence[float], width: float, height: float, where: str,
               tolerance: float = OUTSIDE_TOLERANCE) -> List[float]:
-    """A box ``[x1, y1, x2, y2]`` (pixels) checked against its image and clipped to it.
+    """One box ``[x1, y1, x2, y2]`` (pixels) in strict mode: clipped to its image when it
+    reaches out by at most ``tolerance`` px, else refused.
 
     Raises:
-        ValueError: naming ``where``, for a non-finite coordinate, a degenerate box
-            (``x2 <= x1`` or ``y2 <= y1``, before or after clipping) or one reaching more
-            than ``tolerance`` pixels outside the ``width`` x ``height`` image.
+        ValueError: naming ``where``, for a box that :class:`~..box_policy.BoxChecker`
+            would clip or drop, or a non-finite coordinate.
     """
-    x1, y1, x2, y2 = (float(v) for v in box_xyxy)
-    shown = f'[x1, y1, x2, y2] = {[x1, y1, x2, y2]} px'
-    if not all(math.isfinite(v) for v in (x1, y1, x2, y2)):
-        raise ValueError(f'{where}: box {shown} has a non-finite coordinate')
-    if x2 <= x1 or y2 <= y1:
-        raise ValueError(f'{where}: degenerate box {shown}: zero or negative width or height')
-    if x1 < -tolerance or y1 < -tolerance or x2 > width + tolerance or y2 > height + tolerance:
-        raise ValueError(f'{where}: box {shown} lies outside the {width:g}x{height:g} '
-                         f'(width x height) image by more than {tolerance:g} px')
-    x1, x2 = min(max(x1, 0.0), width), min(max(x2, 0.0), width)
-    y1, y2 = min(max(y1, 0.0), height), min(max(y2, 0.0), height)
-    if x2 <= x1 or y2 <= y1:
-        raise ValueError(f'{where}: degenerate box {shown}: nothing of it is inside the '
-                         f'{width:g}x{height:g} image')
-    return [x1, y1, x2, y2]
+    checker = BoxChecker(tolerance)
+    box = checker.fix(box_xyxy, width, height, where, where)
+    checker.report(f'box {[float(v) for v in box_xyxy]} px in a {width:g}x{height:g} image',
+                   strict=True)
+    return box
 
 
 class CocoJsonBuilder:
@@ -101,6 +89,8 @@ class CocoJsonBuilder:
         self.images: List[dict] = []
         self.annotations: List[dict] = []
         self._sizes: Dict[int, Tuple[int, int]] = {}
+        #: what was clipped or dropped, per annotation file (:mod:`..box_policy`)
+        self.boxes = BoxChecker()
 
     def add_image(self, file_name: str, width: int, height: int) -> int:
         """Add an image (``file_name`` relative to the image folder); return its id."""
@@ -111,19 +101,29 @@ class CocoJsonBuilder:
         return image_id
 
     def add_box(self, image_id: int, label: int, box_xyxy: Sequence[float], where: str,
-                ignore: bool = False) -> None:
-        """Add one object: ``label`` indexes ``classes``; ``box_xyxy`` in pixels is checked
-        and clipped by :func:`check_box`; ``ignore=True`` writes ``ignore=1`` (the dataset
-        gives it ``ignore_flag=1``)."""
+                ignore: bool = False, file: Optional[str] = None) -> None:
+        """Add one object: ``label`` indexes ``classes``; ``box_xyxy`` in pixels is
+        clipped to the image, or skipped when wholly outside, zero-area or inverted, as
+        the datasets do (:mod:`..box_policy`), and counted per ``file`` (default: ``where``
+        up to its first ``:``) for :meth:`report_boxes`; ``ignore=True`` writes
+        ``ignore=1`` (the dataset gives it ``ignore_flag=1``)."""
         if not 0 <= label < len(self.classes):
             raise ValueError(f'{where}: class id {label} is out of range: there are '
                              f'{len(self.classes)} classes (ids 0..{len(self.classes) - 1})')
         width, height = self._sizes[image_id]
-        x1, y1, x2, y2 = check_box(box_xyxy, width, height, where)
+        box = self.boxes.fix(box_xyxy, width, height, file or where.split(':')[0], where)
+        if box is None:
+            return
+        x1, y1, x2, y2 = box
         box_w, box_h = x2 - x1, y2 - y1
         self.annotations.append(dict(
             id=len(self.annotations) + 1, image_id=image_id, category_id=label + 1,
             bbox=[x1, y1, box_w, box_h], area=box_w * box_h, iscrowd=0, ignore=int(ignore)))
+
+    def report_boxes(self, who: str, strict: bool = False) -> None:
+        """One warning naming the files whose boxes were clipped or skipped; ``strict``:
+        a ``ValueError`` with the same list instead."""
+        self.boxes.report(who, strict)
 
     def to_dict(self) -> dict:
         """The COCO dict: ``images``, ``annotations``, ``categories``."""

@@ -24,7 +24,7 @@ SHAPE_POINTS = dict(rectangle=2, polygon=3)
 
 
 def labelme_to_coco(labelme_dir: str, classes: Optional[Sequence[str]] = None,
-                    exclude: Sequence[str] = ()) -> dict:
+                    exclude: Sequence[str] = (), strict: bool = False) -> dict:
     """Convert a folder of labelme files to a COCO dict (``file_name`` relative to
     ``labelme_dir``).
 
@@ -34,6 +34,9 @@ def labelme_to_coco(labelme_dir: str, classes: Optional[Sequence[str]] = None,
         exclude: JSON files under ``labelme_dir`` that are not labelme files (e.g. the
             COCO output of an earlier run); the datasets' image-check cache
             (``.yolo_toolbox_image_check.json``) is always left out.
+        strict: refuse boxes that leave the image, zero-area and inverted boxes (listed
+            by file); by default they are clipped / skipped with one warning, as the
+            datasets do (:mod:`..box_policy`).
 
     Returns:
         The COCO dict (see :mod:`.coco_json`); boxes in pixels.
@@ -42,7 +45,7 @@ def labelme_to_coco(labelme_dir: str, classes: Optional[Sequence[str]] = None,
         FileNotFoundError: a missing folder or image.
         ValueError: no labelme files, unparsable JSON, missing keys, an image whose size is
             not ``imageWidth`` x ``imageHeight``, an unknown shape type, a wrong number of
-            points, a label not in ``classes``, a degenerate box or one outside the image.
+            points, a label not in ``classes``; with ``strict``, boxes that needed fixing.
     """
     if not osp.isdir(labelme_dir):
         raise FileNotFoundError(f'labelme2coco: folder {labelme_dir} does not exist')
@@ -64,6 +67,7 @@ def labelme_to_coco(labelme_dir: str, classes: Optional[Sequence[str]] = None,
                 raise ValueError(f'{where}: label {label!r} is not one of the classes '
                                  f'{list(classes)}; add it to the classes file or fix the label')
             builder.add_box(image_id, class_to_label[label], box, where)
+    builder.report_boxes('labelme2coco', strict)
     return builder.to_dict()
 
 

@@ -17,7 +17,7 @@ from .coco_json import CocoJsonBuilder
 def voc_to_coco(devkit_dir: str, years: Union[str, Sequence[str]], split: str,
                 classes: Sequence[str] = VOC_CLASSES, difficult_as_gt: bool = False,
                 img_subdir: str = 'JPEGImages', ann_subdir: str = 'Annotations',
-                img_suffix: str = '.jpg') -> dict:
+                img_suffix: str = '.jpg', strict: bool = False) -> dict:
     """Convert VOC-layout annotations to a COCO dict (``file_name`` relative to
     ``devkit_dir``, e.g. ``VOC2007/JPEGImages/000005.jpg``).
 
@@ -28,11 +28,15 @@ def voc_to_coco(devkit_dir: str, years: Union[str, Sequence[str]], split: str,
         classes: class names in label-id order (default: the 20 VOC classes).
         difficult_as_gt: ``False``: ``difficult`` objects get ``ignore=1``.
         img_subdir / ann_subdir / img_suffix: names inside each year folder.
+        strict: refuse boxes that leave the image, zero-area and inverted boxes (listed
+            by file); by default they are clipped / skipped with one warning, as
+            ``VOCDataset`` does (:mod:`..box_policy`).
 
     Raises (each message names the file):
         FileNotFoundError: a missing folder, split file, image or XML.
-        ValueError: malformed XML (see :func:`parse_voc_xml`), a class name not in
-            ``classes``, an image id listed twice, a degenerate box or one outside the image.
+        ValueError: an empty split file, malformed XML (see :func:`parse_voc_xml`), a
+            class name not in ``classes``, an image id listed twice; with ``strict``,
+            boxes that needed clipping or skipping.
     """
     years = (years, ) if isinstance(years, str) else tuple(years)
     if not years:
@@ -66,7 +70,8 @@ def voc_to_coco(devkit_dir: str, years: Union[str, Sequence[str]], split: str,
                 xmin, ymin, xmax, ymax = obj['bndbox']
                 builder.add_box(image_id, class_to_label[obj['name']],
                                 [xmin - 1, ymin - 1, xmax, ymax], where,
-                                ignore=obj['difficult'] and not difficult_as_gt)
+                                ignore=obj['difficult'] and not difficult_as_gt, file=xml_path)
+    builder.report_boxes('voc2coco', strict)
     return builder.to_dict()
 
 
@@ -77,4 +82,8 @@ def _read_split(devkit_dir: str, year: str, split: str) -> List[str]:
                                 f'devkit folder, the years and the split {split!r})')
     with open(path) as f:
         # class-specific split files have "id  1" lines: the id is the first token
-        return [line.split()[0] for line in f if line.strip()]
+        img_ids = [line.split()[0] for line in f if line.strip()]
+    if not img_ids:
+        raise ValueError(f'voc2coco: split file {path} is empty: it must list the image ids '
+                         'of the split, one a line')
+    return img_ids

@@ -18,22 +18,25 @@ from mmengine.utils import scandir
 from .coco_json import IMAGE_SUFFIXES, CocoJsonBuilder, image_size, read_classes_file
 
 
-def yolo_to_coco(img_dir: str, label_dir: str, classes_file: str) -> dict:
+def yolo_to_coco(img_dir: str, label_dir: str, classes_file: str, strict: bool = False) -> dict:
     """Convert a YOLO-txt dataset to a COCO dict (``file_name`` relative to ``img_dir``).
 
     Args:
         img_dir: folder of the images (searched recursively).
         label_dir: folder of the ``.txt`` label files, mirroring ``img_dir``.
         classes_file: class names, one a line (it may lie in ``label_dir``).
+        strict: refuse boxes that leave the image, zero-area and inverted boxes (listed
+            by file); by default they are clipped / skipped with one warning, as the
+            datasets do (:mod:`..box_policy`).
 
     Returns:
         The COCO dict (see :mod:`.coco_json`); boxes ``(cx - w / 2) * width`` ... in pixels.
 
     Raises (each message names the file, and the line for label lines):
         FileNotFoundError: a missing folder, classes file, or a label file without an image.
-        ValueError: a label line without exactly 5 fields, a non-integer or out-of-range
-            class id, non-numeric values, a degenerate box or one outside the image, an
-            unreadable image, or two images that share one label file.
+        ValueError: no images, a label line without exactly 5 fields, a non-integer or
+            out-of-range class id, non-numeric values, an unreadable image, or two images
+            that share one label file; with ``strict``, boxes that needed fixing.
     """
     for folder in (img_dir, label_dir):
         if not osp.isdir(folder):
@@ -46,6 +49,8 @@ def yolo_to_coco(img_dir: str, label_dir: str, classes_file: str) -> dict:
             raise ValueError(f'yolo2coco: images {osp.join(img_dir, images_by_stem[stem])} and '
                              f'{osp.join(img_dir, rel)} would share the label file {stem}.txt')
         images_by_stem[stem] = rel
+    if not images_by_stem:
+        raise ValueError(f'yolo2coco: no images ({", ".join(IMAGE_SUFFIXES)}) under {img_dir}')
     skip = osp.abspath(classes_file)
     label_files = sorted(scandir(label_dir, '.txt', recursive=True))
     label_stems = [osp.splitext(rel)[0] for rel in label_files
@@ -69,7 +74,8 @@ def yolo_to_coco(img_dir: str, label_dir: str, classes_file: str) -> dict:
             cx, cy, w, h = box
             box_xyxy = [(cx - w / 2) * width, (cy - h / 2) * height,
                         (cx + w / 2) * width, (cy + h / 2) * height]
-            builder.add_box(image_id, class_id, box_xyxy, where)
+            builder.add_box(image_id, class_id, box_xyxy, where, file=label_path)
+    builder.report_boxes('yolo2coco', strict)
     return builder.to_dict()
 
 

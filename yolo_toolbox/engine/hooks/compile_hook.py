@@ -23,8 +23,10 @@ class CompileModelHook(Hook):
     The first training iteration includes the compilation; its time is logged (and
     kept in ``compile_seconds``). Validation in eval mode compiles once more.
 
-    Enable with ``tools/train.py --compile`` or the config key ``compile_model = True``
-    (or a dict of ``torch.compile`` options, e.g. ``dict(mode='max-autotune')``).
+    Enable with ``tools/train.py --compile`` (which writes it into the config's
+    ``custom_hooks``) or list it in the config:
+    ``custom_hooks = [..., dict(type='CompileModelHook', mode='max-autotune')]``; either
+    way ``Runner.from_cfg`` and ``tools/train.py`` build the same run.
 
     Args:
         submodules: attribute names of the model to compile.
@@ -70,17 +72,20 @@ def compile_model(model, submodules: Sequence[str] = ('backbone', 'neck', 'bbox_
 
 
 def setup_compile(cfg, enable: bool = False) -> None:
-    """Turn the config key ``compile_model`` (True or a dict of torch.compile options),
-    or ``enable`` (``tools/train.py --compile``), into a :class:`CompileModelHook`."""
-    option = cfg.get('compile_model', None)
-    if enable and not option:
-        option = True
-    if not option:
+    """``tools/train.py --compile`` (``enable``): add a :class:`CompileModelHook` to the
+    config's ``custom_hooks`` unless it lists one.
+
+    Raises:
+        KeyError: the config has the former key ``compile_model``, which only
+            ``tools/train.py`` read (a Python-API run ignored it); list the hook instead.
+    """
+    if cfg.get('compile_model') is not None:
+        raise KeyError("the config key compile_model is not read any more (only tools/train.py "
+                       "read it); list the hook instead: custom_hooks = [..., "
+                       "dict(type='CompileModelHook', **torch_compile_options)]")
+    if not enable:
         return
     hooks = cfg.get('custom_hooks') or []
     if any(h.get('type') in ('CompileModelHook', CompileModelHook) for h in hooks):
         return
-    hook = dict(type='CompileModelHook')
-    if isinstance(option, dict):
-        hook.update(option)
-    cfg.custom_hooks = list(hooks) + [hook]
+    cfg.custom_hooks = list(hooks) + [dict(type='CompileModelHook')]

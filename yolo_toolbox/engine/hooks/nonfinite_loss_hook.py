@@ -22,12 +22,15 @@ class NonFiniteLossError(RuntimeError):
 
 @HOOKS.register_module()
 class NonFiniteLossHook(Hook):
-    """Checks every training step's loss before the optimizer applies it.
+    """Keeps NaN / inf out of the weights, and says where it came from.
 
-    The hook wraps ``runner.optim_wrapper.update_params``: when the summed loss is NaN
-    or inf (on any rank: the flag is all-reduced, so every rank decides the same), the
-    backward pass and the optimizer step are not run and the gradients are zeroed. Then,
-    in ``after_train_iter`` (before any other hook sees the outputs):
+    With public API only: in ``before_train`` it registers a step pre-hook on the
+    optimizer (``torch.optim.Optimizer.register_step_pre_hook``). When a gradient is NaN
+    or inf (a non-finite loss gives such gradients; under DDP they are the same on every
+    rank), the pre-hook sets every gradient to ``None``, so the optimizer step changes no
+    weight and no optimizer state. (Under fp16 AMP, ``GradScaler`` skips such steps
+    itself.) Then, in ``after_train_iter`` (before any other hook sees the outputs), a
+    skipped step or a non-finite logged loss (on any rank: the flag is all-reduced):
 
     - ``action='stop'``: raises :class:`NonFiniteLossError` naming the (1-based)
       iteration and epoch, every non-finite loss part and per-scale log (``loss_bbox=nan
@@ -42,9 +45,10 @@ class NonFiniteLossHook(Hook):
     Independently of the loss, ``before_save_checkpoint`` refuses to write a checkpoint
     whose weights (model or EMA) hold NaN or inf: it raises and names the tensors.
 
-    ``tools/train.py`` adds this hook (``action='stop'``) to every config that has none;
-    ``--on-nonfinite-loss skip`` or ``custom_hooks=[..., dict(type='NonFiniteLossHook',
-    action='skip', max_skips=100)]`` change it.
+    The base runtime config lists it (``default_hooks.nonfinite_loss``, action
+    ``'stop'``), so ``tools/train.py`` and ``Runner.from_cfg`` run the same guard;
+    ``tools/train.py --on-nonfinite-loss skip`` or
+    ``default_hooks.nonfinite_loss.action='skip'`` change it.
 
     Args:
         action: ``'stop'`` or ``'skip'``.
@@ -64,6 +68,7 @@ class NonFiniteLossHook(Hook):
         self.action = action
         self.max_skips = int(max_skips)
         self._step_skipped = False
+        self._handle = None
 
     # ---------------------------------------------------------------- the guard
     def before_train(self, runner) -> None:
@@ -71,29 +76,35 @@ class NonFiniteLossHook(Hook):
         if not isinstance(optim_wrapper, OptimWrapper):
             raise TypeError('NonFiniteLossHook needs a single OptimWrapper, got '
                             f'{type(optim_wrapper).__name__}')
-        if getattr(optim_wrapper.update_params, '_nonfinite_guard', False):
+        if self._handle is None:
+            self._handle = optim_wrapper.optimizer.register_step_pre_hook(self._skip_if_nonfinite)
+
+    def after_train(self, runner) -> None:
+        if self._handle is not None:
+            self._handle.remove()
+            self._handle = None
+
+    def _skip_if_nonfinite(self, optimizer: torch.optim.Optimizer, args, kwargs) -> None:
+        """Step pre-hook: with a non-finite gradient, drop every gradient (the step then
+        leaves all weights and optimizer states as they are)."""
+        params = [p for group in optimizer.param_groups for p in group['params']
+                  if p.grad is not None]
+        if not params:
             return
-        original = optim_wrapper.update_params
-
-        def guarded_update_params(loss: torch.Tensor, step_kwargs: Optional[Dict] = None,
-                                  zero_kwargs: Optional[Dict] = None) -> None:
-            if _all_ranks_finite(loss):
-                return original(loss, step_kwargs=step_kwargs, zero_kwargs=zero_kwargs)
-            self._step_skipped = True
-            # what backward() would have counted, so gradient accumulation stays aligned
-            optim_wrapper._inner_count += 1
-            optim_wrapper.zero_grad(**(zero_kwargs or {}))
-
-        guarded_update_params._nonfinite_guard = True
-        optim_wrapper.update_params = guarded_update_params
+        norm = torch.nn.utils.get_total_norm([p.grad for p in params])
+        if bool(torch.isfinite(norm)):
+            return
+        self._step_skipped = True
+        for p in params:
+            p.grad = None
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs: Optional[dict] = None) -> None:
-        if not self._step_skipped:
-            return
-        self._step_skipped = False
         outputs = outputs if outputs is not None else {}
         bad = nonfinite_parts(outputs)
+        if not _any_rank(self._step_skipped or bool(bad)):
+            return
+        self._step_skipped = False
         where = (f'iteration {runner.iter + 1} (epoch {runner.epoch + 1}, '
                  f'batch {batch_idx + 1} of the epoch)')
         parts = format_parts(bad) or 'the summed loss'
@@ -133,11 +144,13 @@ class NonFiniteLossHook(Hook):
                 f'{_shorten(bad)} hold NaN or inf. {last_good_checkpoint(runner)}')
 
 
-def _all_ranks_finite(loss: torch.Tensor) -> bool:
-    finite = torch.isfinite(loss.detach()).all().to(torch.int32)
-    if is_distributed() and get_world_size() > 1:
-        all_reduce(finite, op='min')  # one rank's NaN skips the step everywhere (DDP)
-    return bool(finite.item())
+def _any_rank(flag: bool) -> bool:
+    """``flag`` or-ed over the ranks (every rank then stops or skips alike)."""
+    if not (is_distributed() and get_world_size() > 1):
+        return flag
+    value = torch.tensor(int(flag))
+    all_reduce(value, op='max')
+    return bool(value.item())
 
 
 def nonfinite_parts(outputs: dict) -> Dict[str, float]:
@@ -195,21 +208,22 @@ def _shorten(names: List[str], limit: int = 5) -> str:
     return ', '.join(names[:limit]) + more
 
 
-def add_nonfinite_loss_hook(cfg, action: Optional[str] = None) -> None:
-    """Put a :class:`NonFiniteLossHook` into ``cfg.custom_hooks`` unless one is there.
+def set_nonfinite_loss_action(cfg, action: Optional[str] = None) -> None:
+    """``tools/train.py --on-nonfinite-loss ACTION``: set the ``action`` of the config's
+    :class:`NonFiniteLossHook` (``default_hooks.nonfinite_loss`` or in ``custom_hooks``),
+    in the config, so the dumped config shows it. ``None`` changes nothing.
 
-    Args:
-        cfg: a training ``Config`` (changed in place).
-        action: ``'stop'`` / ``'skip'`` sets the action of the (new or existing) hook;
-            ``None`` keeps the configured one (a new hook gets ``'stop'``).
+    Raises:
+        KeyError: ``action`` is given but the config lists no ``NonFiniteLossHook``.
     """
-    hooks = list(cfg.get('custom_hooks') or [])
+    if action is None:
+        return
+    hooks = list((cfg.get('default_hooks') or {}).values()) + list(cfg.get('custom_hooks') or [])
     mine = [h for h in hooks if isinstance(h, dict) and h.get('type') in
             ('NonFiniteLossHook', NonFiniteLossHook)]
     if not mine:
-        mine = [dict(type='NonFiniteLossHook')]
-        hooks.append(mine[0])
-    if action is not None:
-        for hook in mine:
-            hook['action'] = action
-    cfg.custom_hooks = hooks
+        raise KeyError('--on-nonfinite-loss: the config lists no NonFiniteLossHook; add '
+                       "default_hooks=dict(nonfinite_loss=dict(type='NonFiniteLossHook')) "
+                       '(configs/_base_/default_runtime.py has it)')
+    for hook in mine:
+        hook['action'] = action

@@ -31,6 +31,7 @@ from yolo_toolbox.models.task_modules.assigners import AssignLevel
 from yolo_toolbox.models.task_modules.coders import BaseBBoxCoder
 from yolo_toolbox.registry import MODELS, TASK_UTILS
 from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy, stack_gt_instances, xyxy_to_cxcywh
+from yolo_toolbox.utils.keys import check_known_keys
 
 # COCO anchors (w, h in pixels) of YOLOv3, small to large scale
 COCO_ANCHORS = [[(10, 13), (16, 30), (33, 23)],
@@ -133,6 +134,7 @@ class YOLOHead(BaseModule):
             raise ValueError(f'prior_prob must be in (0, 1), got {prior_prob}')
         self.prior_prob = prior_prob
         self.test_cfg = dict(score_thr=0.001, nms_iou_thr=0.6, max_per_img=100, nms_pre=3000)
+        check_known_keys('YOLOHead test_cfg', test_cfg or {}, self.test_cfg)
         self.test_cfg.update(test_cfg or {})
         self.convs = nn.ModuleList(
             nn.Conv2d(c, self.num_anchors * self.num_attrib, kernel_size=1, bias=conv_bias)
