@@ -22,6 +22,7 @@ from yolo_toolbox.engine import (
     setup_sync_bn,
 )
 from yolo_toolbox.utils import find_resumable_checkpoint, load_config
+from yolo_toolbox.utils.data_check import exit_if_data_missing
 
 
 def parse_args(argv=None):
@@ -46,6 +47,9 @@ def parse_args(argv=None):
                         help='override config keys, e.g. model.bbox_head.num_classes=3')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
+    parser.add_argument('--check-data-only', action='store_true',
+                        help='check that the dataset paths of the config exist, then exit '
+                             '(tools/dist_train.sh runs it before starting the processes)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -55,6 +59,9 @@ def parse_args(argv=None):
 
 def build_cfg(args) -> Config:
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    exit_if_data_missing(cfg)  # one short message (rank 0), not a traceback per rank
+    if getattr(args, 'check_data_only', False):
+        raise SystemExit(0)
     setup_gpu_speedups(cfg)  # CUDA only: AMP, channels_last, cudnn.benchmark (gpu_speedups)
     if args.amp:
         setup_amp(cfg)
