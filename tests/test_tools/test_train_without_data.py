@@ -79,3 +79,15 @@ def test_messages_name_the_missing_part_and_the_way_to_get_it(tmp_path):
         type='YOLOTxtDataset', data_yaml=str(tmp_path / 'mine' / 'data.yaml')))))
     message = find_missing_data(yolo)
     assert 'data.yaml is not a file' in message and 'docs/custom_dataset.md' in message
+
+
+def test_yolo_format_class_count_must_match_the_head(tmp_path):
+    (tmp_path / 'data.yaml').write_text('train: images\nnames: [a, b, c]\n')
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'yolo_txt', 'yolo_r18_nearby_yolo_txt.py'))
+    cfg.train_dataloader.dataset.data_yaml = str(tmp_path / 'data.yaml')
+    cfg.val_cfg = None
+    message = find_missing_data(cfg)
+    assert 'lists 3 classes but model.bbox_head.num_classes is 80' in message
+    assert 'model.bbox_head.num_classes=3' in message
+    cfg.model.bbox_head.num_classes = 3
+    assert find_missing_data(cfg) is None

@@ -81,7 +81,9 @@ def find_missing_data(cfg: Config, loaders=TRAIN_LOADERS) -> Optional[str]:
     """The message for the first missing dataset path of ``cfg``'s ``loaders``, or None.
 
     The message is three lines: what is missing (path, config key, dataset type), the
-    command that gets it, and how to point the config elsewhere.
+    command that gets it, and how to point the config elsewhere. A YOLO-format dataset
+    whose ``data.yaml`` names are not as many as ``model.bbox_head.num_classes`` is
+    reported too.
     """
     for loader in loaders:
         if loader == 'val_dataloader' and not cfg.get('val_cfg', True):
@@ -100,7 +102,27 @@ def find_missing_data(cfg: Config, loaders=TRAIN_LOADERS) -> Optional[str]:
                         f'  get it:   {how_to_get(ds)}\n'
                         f'  or put your copy there, or set {where}.{key_name} '
                         '(--cfg-options)')
+            problem = _class_count_problem(cfg, ds, where)
+            if problem:
+                return problem
     return None
+
+
+def _class_count_problem(cfg: Config, ds: dict, where: str) -> Optional[str]:
+    """A ``data.yaml`` whose names are not as many as the head's classes (YOLO-format
+    data brings its class list; the config must say the count)."""
+    num_classes = cfg.get('model', {}).get('bbox_head', {}).get('num_classes')
+    if ds.get('type') != 'YOLOTxtDataset' or not ds.get('data_yaml') or num_classes is None \
+            or (ds.get('metainfo') or {}).get('classes'):
+        return None
+    from yolo_toolbox.datasets.yolo_txt import read_data_yaml
+    names = read_data_yaml(ds['data_yaml'])['names']
+    if len(names) == num_classes:
+        return None
+    return (f'{ds["data_yaml"]} ({where}.data_yaml) lists {len(names)} classes but '
+            f'model.bbox_head.num_classes is {num_classes}.\n'
+            f'  set num_classes = {len(names)} in the config (or --cfg-options '
+            f'model.bbox_head.num_classes={len(names)})')
 
 
 def exit_if_data_missing(cfg: Config, loaders=TRAIN_LOADERS) -> None:
