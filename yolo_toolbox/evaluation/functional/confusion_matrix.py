@@ -71,7 +71,7 @@ def confusion_matrix(results: Sequence[dict], num_classes: int, iou_thr: float =
 
 
 def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], out_png: str,
-                          normalize: bool = True) -> None:
+                          normalize: bool = True, cmap: str = 'Blues') -> None:
     """Draw a confusion matrix as a heat map and save it as a PNG (matplotlib, Agg canvas).
 
     Args:
@@ -79,6 +79,7 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], out_pn
         class_names: K names; 'background' is appended.
         out_png: output path.
         normalize: colour by the fraction of each row (true class); cells show counts.
+        cmap: matplotlib colour map name.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -90,7 +91,7 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], out_pn
     fig = Figure(figsize=(size, size))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    image = ax.imshow(colours, cmap='Blues', vmin=0)
+    image = ax.imshow(colours, cmap=cmap, vmin=0)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     ax.set_xticks(range(len(names)), names, rotation=90)
     ax.set_yticks(range(len(names)), names)
