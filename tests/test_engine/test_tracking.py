@@ -34,11 +34,12 @@ def build_visualizer(line: str, tmp_path, name: str):
     return VISUALIZERS.build(visualizer_cfg)
 
 
-def log(visualizer) -> None:
+def log(visualizer, work_dir) -> None:
+    """What a run sends: scalars at steps 1..3, then the config (with its work_dir)."""
     for step in range(3):
         visualizer.add_scalars({key: values[step] for key, values in SCALARS.items()},
                                step=step + 1)
-    visualizer.add_config(Config(dict(model=dict(type='YOLODetector'))))
+    visualizer.add_config(Config(dict(model=dict(type='YOLODetector'), work_dir=str(work_dir))))
     visualizer.close()
 
 
@@ -54,7 +55,8 @@ def test_docs_give_one_line_for_each_of_the_three_trackers(tmp_path):
 
 def test_tensorboard_line_writes_the_scalars_locally(tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    log(build_visualizer(documented_lines()['TensorboardVisBackend'], tmp_path, 'tb'))
+    log(build_visualizer(documented_lines()['TensorboardVisBackend'], tmp_path, 'tb'),
+        tmp_path / 'tb')
     (events, ) = glob.glob(str(tmp_path / 'tb' / 'vis_data' / 'events.out.tfevents.*'))
     accumulator = EventAccumulator(events)
     accumulator.Reload()
@@ -64,9 +66,11 @@ def test_tensorboard_line_writes_the_scalars_locally(tmp_path):
         assert [e.value for e in logged] == pytest.approx(values)
 
 
-def test_mlflow_line_writes_the_scalars_to_a_local_store(tmp_path):
+def test_mlflow_line_writes_the_scalars_to_a_local_store(tmp_path, monkeypatch):
     mlflow = pytest.importorskip('mlflow')
-    log(build_visualizer(documented_lines()['MLflowVisBackend'], tmp_path, 'mlf'))
+    monkeypatch.setenv('MLFLOW_ALLOW_FILE_STORE', 'true')  # MLflow >= 3.x: as documented
+    log(build_visualizer(documented_lines()['MLflowVisBackend'], tmp_path, 'mlf'),
+        tmp_path / 'mlf')
     client = mlflow.tracking.MlflowClient(tracking_uri=f'file://{tmp_path / "mlf" / "vis_data"}')
     (experiment, ) = [e for e in client.search_experiments() if e.name == 'yolo_toolbox']
     (run, ) = client.search_runs([experiment.experiment_id])
