@@ -57,11 +57,12 @@ def parse_args(argv=None):
     return args
 
 
-def build_cfg(args) -> Config:
+def build_cfg(args, check_data: bool = False) -> Config:
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
-    exit_if_data_missing(cfg)  # one short message (rank 0), not a traceback per rank
-    if getattr(args, 'check_data_only', False):
-        raise SystemExit(0)
+    if check_data or args.check_data_only:
+        exit_if_data_missing(cfg)  # one short message (rank 0), not a traceback per rank
+        if args.check_data_only:
+            raise SystemExit(0)
     setup_gpu_speedups(cfg)  # CUDA only: AMP, channels_last, cudnn.benchmark (gpu_speedups)
     if args.amp:
         setup_amp(cfg)
@@ -86,7 +87,7 @@ def build_cfg(args) -> Config:
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = build_cfg(args)
+    cfg = build_cfg(args, check_data=True)
     runner = Runner.from_cfg(cfg)
     for note in args.resume_notes:  # now that the runner exists: in its log file too
         runner.logger.warning(f'--resume: {note}')

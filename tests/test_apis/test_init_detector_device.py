@@ -2,9 +2,8 @@
 import pytest
 import torch
 
-from yolo_toolbox.apis import init_detector
-
 from tests.test_apis.test_inference import tiny_config
+from yolo_toolbox.apis import init_detector
 
 
 @pytest.mark.parametrize('cuda, expected', [(False, 'cpu'), (True, 'cuda:0')])

@@ -115,8 +115,9 @@ def fetch_dataset(name: str, data_root: str = 'data', unzip: bool = False,
         extract(path, dest)
     missing = [p for p in expected if not osp.exists(osp.join(data_root, p))]
     if missing:
-        raise FileNotFoundError(f'{name}: after extraction {[osp.join(data_root, p) for p in missing]}'
-                                ' are missing: the archives do not hold the expected layout')
+        absent = [osp.join(data_root, p) for p in missing]
+        raise FileNotFoundError(f'{name}: after extraction {absent} are missing: the archives '
+                                'do not hold the expected layout')
     if delete:
         for path in paths:
             os.remove(path)

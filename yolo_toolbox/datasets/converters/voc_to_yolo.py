@@ -41,6 +41,6 @@ def voc_to_yolo(voc_year_dir: str, out_dir: str, classes: Sequence[str],
                 f.writelines(lines)
         counts[split] = len(ids)
     with open(osp.join(out_dir, 'data.yaml'), 'w') as f:
-        f.write(f'path: .\n' + ''.join(f'{s}: images/{s}\n' for s in splits) +
+        f.write('path: .\n' + ''.join(f'{s}: images/{s}\n' for s in splits) +
                 f'names: [{", ".join(classes)}]\n')
     return counts
