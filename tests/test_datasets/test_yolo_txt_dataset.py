@@ -151,3 +151,13 @@ def test_unusable_images_skip_or_strict_and_wrong_layout(tmp_path):
         DATASETS.build(dict(type='YOLOTxtDataset', data_yaml=str(data_yaml), split='val'))
     with pytest.raises(ValueError, match='give data_yaml .* or data_root'):
         DATASETS.build(dict(type='YOLOTxtDataset'))
+
+
+def test_relative_path_from_the_working_directory_as_yolov5(tmp_path, monkeypatch):
+    make_ultralytics_set(tmp_path / 'datasets' / 'mine')
+    (tmp_path / 'yolov5' / 'data').mkdir(parents=True)
+    (tmp_path / 'yolov5' / 'data' / 'mine.yaml').write_text(
+        'path: ../datasets/mine\ntrain: images/train\nval: images/val\nnames: [cat, dog, bird]\n')
+    monkeypatch.chdir(tmp_path / 'yolov5')  # YOLOv5 runs from its repo: ../datasets/mine
+    dataset = DATASETS.build(dict(type='YOLOTxtDataset', data_yaml='data/mine.yaml', split='val'))
+    assert len(dataset) == 3

@@ -2,7 +2,7 @@
 
 A ``data.yaml`` as Ultralytics writes it::
 
-    path: ../datasets/mine      # the dataset root (relative: to this file's folder)
+    path: ../datasets/mine      # the dataset root (relative: to this file's folder, else cwd)
     train: images/train         # a folder of images, a .txt list of images, or a list of those
     val: images/val             # relative to `path`
     names: [cat, dog]           # or {0: cat, 1: dog}; `nc` optional
@@ -36,9 +36,10 @@ IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 def read_data_yaml(path: str) -> dict:
     """An Ultralytics ``data.yaml``: ``dict(root=str, names=tuple, splits=dict)``.
 
-    ``root`` is ``path`` from the file (relative to the file's folder; the file's folder
-    when absent); ``splits`` maps ``train`` / ``val`` / ``test`` to what the file gives
-    (a string or a list of strings, relative to ``root``).
+    ``root`` is ``path`` from the file (relative to the file's folder, or to the working
+    directory when only there it exists; the file's folder when absent); ``splits`` maps
+    ``train`` / ``val`` / ``test`` to what the file gives (a string or a list of strings,
+    relative to ``root``).
 
     Raises:
         FileNotFoundError / ValueError: naming ``path``: a missing file, no ``names``,
@@ -63,9 +64,10 @@ def read_data_yaml(path: str) -> dict:
     if 'nc' in data and int(data['nc']) != len(names):
         raise ValueError(f'{path}: nc is {data["nc"]} but names lists {len(names)} classes')
     folder = osp.dirname(osp.abspath(path))
-    root = data.get('path') or folder
-    if not osp.isabs(root):
-        root = osp.normpath(osp.join(folder, root))
+    root = str(data.get('path') or folder)
+    if not osp.isabs(root):  # beside the yaml; else (YOLOv5's ../datasets/x) from the cwd
+        beside = osp.normpath(osp.join(folder, root))
+        root = beside if osp.isdir(beside) or not osp.isdir(root) else osp.abspath(root)
     splits = {k: data[k] for k in ('train', 'val', 'test') if data.get(k)}
     return dict(root=root, names=names, splits=splits)
 
