@@ -126,7 +126,10 @@ def _class_count_problem(cfg: Config, ds: dict, where: str) -> Optional[str]:
 
 
 def exit_if_data_missing(cfg: Config, loaders=TRAIN_LOADERS) -> None:
-    """Exit (status 1) when a dataset path of ``cfg`` is missing; only rank 0 prints.
+    """Stop when a dataset path of ``cfg`` is missing: rank 0 prints the message and exits
+    with status 1; the other ranks exit quietly with status 0, so that a launcher (torchrun
+    kills the other processes when one fails) cannot stop rank 0 before it has printed,
+    and names rank 0 as the root cause.
 
     The rank comes from the launcher's environment (``RANK``, or ``SLURM_PROCID``), so
     this works before any process group exists.
@@ -135,6 +138,7 @@ def exit_if_data_missing(cfg: Config, loaders=TRAIN_LOADERS) -> None:
     if message is None:
         return
     rank = int(os.environ.get('RANK', os.environ.get('SLURM_PROCID', 0)))
-    if rank == 0:
-        print(message, file=sys.stderr, flush=True)
+    if rank != 0:
+        raise SystemExit(0)
+    print(message, file=sys.stderr, flush=True)
     raise SystemExit(1)
