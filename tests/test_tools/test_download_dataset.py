@@ -175,3 +175,28 @@ def test_archives_put_there_by_hand_are_used(tmp_path, server, voc2007):
     paths = run_tool('--dataset', 'voc2007', '--data-root', str(data_root), '--unzip',
                      '--mirror', 'http://127.0.0.1:9')
     assert all(osp.exists(p) for p in paths) and not server.requests
+
+
+def test_coco2017_extracts_into_the_layout_of_the_coco_config(tmp_path, server, monkeypatch):
+    import zipfile
+    members = {'train2017.zip': ['train2017/000000000009.jpg'],
+               'val2017.zip': ['val2017/000000000139.jpg'],
+               'annotations_trainval2017.zip': ['annotations/instances_train2017.json',
+                                                'annotations/instances_val2017.json']}
+    archives, expected = public.PUBLIC_DATASETS['coco2017']
+    served = []
+    for archive in archives:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, 'w') as z:
+            for name in members[archive.name]:
+                z.writestr(name, b'{}')
+        server.files[archive.name] = buffer.getvalue()
+        served.append(dataclasses.replace(archive, md5=hashlib.md5(buffer.getvalue()).hexdigest()))
+    monkeypatch.setitem(public.PUBLIC_DATASETS, 'coco2017', (tuple(served), expected))
+    data_root = tmp_path / 'data'
+    run_tool('--dataset', 'coco2017', '--data-root', str(data_root), '--unzip', '--mirror',
+             server.url)
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'coco', 'yolo_r18_nearby_coco.py'))
+    for loader in ('train_dataloader', 'val_dataloader'):
+        cfg[loader].dataset.data_root = str(data_root / 'coco')
+    assert find_missing_data(cfg) is None
