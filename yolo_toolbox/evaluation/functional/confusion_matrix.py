@@ -100,9 +100,10 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], out_pn
     ax.set_title('confusion matrix' + ('\n(colour: fraction of the row)' if normalize else ''),
                  fontsize=10)
     if len(names) <= 30:
-        threshold = colours.max() / 2 if colours.size else 0
         for (row, col), count in np.ndenumerate(matrix):
+            red, green, blue, _ = image.cmap(image.norm(colours[row, col]))
+            dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # any colour map
             ax.text(col, row, str(count), ha='center', va='center', fontsize=7,
-                    color='white' if colours[row, col] > threshold else 'black')
+                    color='white' if dark else 'black')
     fig.tight_layout()
     fig.savefig(out_png, dpi=150)
