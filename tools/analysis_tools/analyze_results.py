@@ -5,8 +5,8 @@
 
 Writes SHOW_DIR/good/ and SHOW_DIR/bad/: ``{rank}_{mAP}_{image}.jpg`` with the GT boxes
 (white) and the predictions scoring at least ``--show-score-thr`` (class colour, score).
-Per-image mAP: :func:`yolo_toolbox.evaluation.offline.per_image_ap` (an image without GT
-scores 1 without predictions, 0 with).
+Per-image mAP@0.5 over all predictions: :func:`yolo_toolbox.evaluation.offline.per_image_ap`
+(an image without GT scores 1 - its best prediction score).
 """
 import argparse
 import os
@@ -27,8 +27,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--topk', default=20, type=int,
                         help='saved Number of the highest topk and lowest topk after index '
                              'sorting')
-    parser.add_argument('--show-score-thr', type=float, default=0,
-                        help='show score threshold')
+    parser.add_argument('--show-score-thr', type=float, default=0.3,
+                        help='show score threshold (of the drawing only; MMDetection: 0)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override some settings in the used config, the key-value pair '
                              'in xxx=yyy format will be merged into config file')
@@ -52,7 +52,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     cfg = load_config(args.config, args.cfg_options)
     samples = load_predictions(args.prediction_path)
     meta = test_dataset_meta(cfg)
-    scores = per_image_ap(samples, meta['classes'], args.show_score_thr)
+    scores = per_image_ap(samples, meta['classes'])
     best, worst = rank_images(scores, args.topk)
     visualizer = DetLocalVisualizer(name='analyze_results')
     visualizer.dataset_meta = meta

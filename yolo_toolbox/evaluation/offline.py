@@ -53,21 +53,19 @@ def evaluate_predictions(samples: Sequence[dict], cfg: Config) -> dict:
     return evaluator.offline_evaluate(list(samples), chunk_size=64)
 
 
-def per_image_ap(samples: Sequence[dict], class_names: Sequence[str], score_thr: float = 0.0,
+def per_image_ap(samples: Sequence[dict], class_names: Sequence[str],
                  backend: str = 'faster_coco_eval') -> list[float]:
-    """mAP@0.5 of each image on its own (COCO-style, over the classes of its GT).
+    """mAP@0.5 of each image on its own (COCO-style, all its predictions, over the classes
+    of its GT).
 
-    An image without GT boxes scores 1.0 when no prediction reaches ``score_thr`` and 0.0
-    otherwise (every prediction there is a false positive).
+    An image without GT boxes scores ``1 - the best prediction score`` (1.0 without any
+    prediction): a confident false positive ranks it low.
     """
     scores = []
     for sample in samples:
         result = sample_to_result(sample)
-        keep = result['pred_scores'] >= score_thr
-        for key in ('pred_bboxes', 'pred_scores', 'pred_labels'):
-            result[key] = result[key][keep]
         if not result['gt_labels'].size:
-            scores.append(0.0 if result['pred_labels'].size else 1.0)
+            scores.append(1.0 - float(result['pred_scores'].max(initial=0.0)))
             continue
         gt_dataset, detections, _ = results_to_coco([result], class_names)
         coco_eval, _ = evaluate_coco(gt_dataset, detections, backend, iou_thrs=[0.5])
