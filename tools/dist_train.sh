@@ -9,6 +9,10 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 PYTHON=${PYTHON:-python}
 
+# the data is checked once here, so that without it one short message comes, not one per rank
+PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
+$PYTHON "$(dirname "$0")/train.py" "$CONFIG" "${@:3}" --check-data-only || exit $?
+
 PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
 $PYTHON -m torch.distributed.run \
     --nnodes=$NNODES \

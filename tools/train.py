@@ -25,6 +25,7 @@ from yolo_toolbox.engine import (
     setup_sync_bn,
 )
 from yolo_toolbox.utils import find_resumable_checkpoint, load_config
+from yolo_toolbox.utils.data_check import exit_if_data_missing
 
 
 def parse_args(argv=None):
@@ -51,6 +52,9 @@ def parse_args(argv=None):
                         help='override config keys, e.g. model.bbox_head.num_classes=3')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
+    parser.add_argument('--check-data-only', action='store_true',
+                        help='check that the dataset paths of the config exist, then exit '
+                             '(tools/dist_train.sh runs it before starting the processes)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -58,8 +62,12 @@ def parse_args(argv=None):
     return args
 
 
-def build_cfg(args) -> Config:
+def build_cfg(args, check_data: bool = False) -> Config:
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    if check_data or args.check_data_only:
+        exit_if_data_missing(cfg)  # one short message (rank 0), not a traceback per rank
+        if args.check_data_only:
+            raise SystemExit(0)
     if args.amp:
         setup_amp(cfg)
     if args.auto_scale_lr:
@@ -83,7 +91,7 @@ def build_cfg(args) -> Config:
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = build_cfg(args)
+    cfg = build_cfg(args, check_data=True)
     runner = Runner.from_cfg(cfg)
     for note in args.resume_notes:  # now that the runner exists: in its log file too
         runner.logger.warning(f'--resume: {note}')

@@ -47,7 +47,7 @@ def complexity(model: torch.nn.Module, size_hw: tuple[int, int]) -> dict:
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
-    model = init_detector(args.config, cfg_options=args.cfg_options)
+    model = init_detector(args.config, device='cpu', cfg_options=args.cfg_options)
     if args.shape:
         if len(args.shape) not in (1, 2):
             raise SystemExit(f'--shape takes S or H W, got {args.shape}')

@@ -72,14 +72,15 @@ def dataset_meta_from_config(cfg: Config, num_classes: int) -> dict:
 
 
 def init_detector(config: Union[str, os.PathLike, Config], checkpoint: Optional[str] = None,
-                  device: str = 'cpu', cfg_options: Optional[dict] = None) -> nn.Module:
+                  device: Optional[str] = None, cfg_options: Optional[dict] = None) -> nn.Module:
     """Build a detector from a config, load a checkpoint, and put it in eval mode.
 
     Args:
         config: config file path or :class:`~mmengine.config.Config`.
         checkpoint: checkpoint path (mmengine format or a bare state_dict); ``None``
             keeps the initial weights (tests, FLOPs, export checks).
-        device: torch device, e.g. ``'cpu'`` or ``'cuda:0'``.
+        device: torch device, e.g. ``'cpu'`` or ``'cuda:0'``; ``None``: ``'cuda:0'`` when
+            CUDA is available, else ``'cpu'``.
         cfg_options: overrides merged into the config (``{'model.bbox_head.num_classes': 3}``).
 
     Returns:
@@ -116,6 +117,8 @@ def init_detector(config: Union[str, os.PathLike, Config], checkpoint: Optional[
                       logger='current', level=logging.WARNING)
     model.dataset_meta = dataset_meta or dataset_meta_from_config(cfg, num_classes)
     model.cfg = cfg
+    if device is None:
+        device = 'cuda:0' if torch.cuda.is_available() else 'cpu'
     model.to(device)
     model.eval()
     return model

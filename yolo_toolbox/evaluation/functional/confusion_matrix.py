@@ -71,7 +71,7 @@ def confusion_matrix(results: Sequence[dict], num_classes: int, iou_thr: float =
 
 
 def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], out_png: str,
-                          normalize: bool = True) -> None:
+                          normalize: bool = True, cmap: str = 'Blues') -> None:
     """Draw a confusion matrix as a heat map and save it as a PNG (matplotlib, Agg canvas).
 
     Args:
@@ -79,6 +79,7 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], out_pn
         class_names: K names; 'background' is appended.
         out_png: output path.
         normalize: colour by the fraction of each row (true class); cells show counts.
+        cmap: matplotlib colour map name.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -90,7 +91,7 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], out_pn
     fig = Figure(figsize=(size, size))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    image = ax.imshow(colours, cmap='Blues', vmin=0)
+    image = ax.imshow(colours, cmap=cmap, vmin=0)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     ax.set_xticks(range(len(names)), names, rotation=90)
     ax.set_yticks(range(len(names)), names)
@@ -99,9 +100,10 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], out_pn
     ax.set_title('confusion matrix' + ('\n(colour: fraction of the row)' if normalize else ''),
                  fontsize=10)
     if len(names) <= 30:
-        threshold = colours.max() / 2 if colours.size else 0
         for (row, col), count in np.ndenumerate(matrix):
+            red, green, blue, _ = image.cmap(image.norm(colours[row, col]))
+            dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # any colour map
             ax.text(col, row, str(count), ha='center', va='center', fontsize=7,
-                    color='white' if colours[row, col] > threshold else 'black')
+                    color='white' if dark else 'black')
     fig.tight_layout()
     fig.savefig(out_png, dpi=150)
