@@ -62,18 +62,27 @@ class ATSSAssigner(BaseDynamicAssigner):
             return self.empty_results(gt_boxes, len(levels))
         batch_idx = batch_idx.long()
         cand = self.candidates(gt_boxes, levels)
-        distance = (cand.centre_xy - gt_boxes[:, None, :2]).norm(dim=-1)
-        distance = distance.masked_fill(~cand.valid, float('inf'))
-        # per scale the topk nearest (ties: the first in column order)
+        # float64 distances plus a tie-break far below their resolution: among equal
+        # distances the first column wins, whatever the top-k implementation does
+        distance = torch.hypot((cand.centre_xy[..., 0] - gt_boxes[:, :1]).double(),
+                               (cand.centre_xy[..., 1] - gt_boxes[:, 1:2]).double())
+        columns = torch.arange(distance.shape[1], device=distance.device, dtype=torch.float64)
+        distance = (distance + columns * 1e-9).masked_fill(~cand.valid, float('inf'))
+        # per scale the topk nearest (the columns of a scale are contiguous)
         nearest = torch.zeros(cand.valid.shape, dtype=torch.bool, device=gt_boxes.device)
         for lvl in range(len(levels)):
             cols = torch.nonzero(cand.level == lvl).squeeze(1)
-            order = torch.sort(distance[:, cols], dim=1, stable=True).indices
-            nearest.scatter_(1, cols[order[:, :self.topk]], True)  # (N, k) columns
+            start, stop = int(cols[0]), int(cols[-1]) + 1
+            k = min(self.topk, stop - start)
+            order = distance[:, start:stop].topk(k, dim=1, largest=False).indices
+            nearest.scatter_(1, order + start, True)  # (N, k) columns
         nearest &= cand.valid
 
-        anchor_boxes = torch.cat([cand.centre_xy, cand.anchor_wh], dim=-1)
-        iou = box_iou(cxcywh_to_xyxy(anchor_boxes), cxcywh_to_xyxy(gt_boxes)[:, None])  # (N, K)
+        # anchor-box IoUs only of the candidates
+        rows, cols = torch.nonzero(nearest, as_tuple=True)
+        anchor_boxes = torch.cat([cand.centre_xy[rows, cols], cand.anchor_wh[rows, cols]], -1)
+        pair_iou = box_iou(cxcywh_to_xyxy(anchor_boxes), cxcywh_to_xyxy(gt_boxes[rows]))
+        iou = self.scatter_pairs(pair_iou, rows, cols, nearest.shape)  # (N, K)
         count = nearest.sum(dim=1, keepdim=True)
         mean = (iou * nearest).sum(dim=1, keepdim=True) / count.clamp(min=1)
         var = (((iou - mean) ** 2) * nearest).sum(dim=1, keepdim=True) / (count - 1).clamp(min=1)

@@ -194,6 +194,33 @@ class BaseDynamicAssigner(BaseGridAssigner):
         return (self.gather_levels(cand, batch_idx, levels, [lv.pred_boxes for lv in levels]),
                 self.gather_levels(cand, batch_idx, levels, [lv.pred_scores for lv in levels]))
 
+    def pair_values(self, cand: Candidates, batch_idx: Tensor, levels: Sequence[AssignLevel],
+                    maps: Sequence[Tensor], rows: Tensor, cols: Tensor,
+                    channel: Optional[Tensor] = None) -> Tensor:
+        """Values of chosen (GT row, column) pairs (P,) from per-scale maps (B, A, H, W, D):
+        (P, D), or with ``channel`` (N,) that channel of each pair's GT, (P,). The dense
+        layout makes (N, K) large; the references compute their costs only where a pair
+        is a candidate, and so does this."""
+        level = cand.level[cols]
+        out = None
+        for lvl, (info, value_map) in enumerate(zip(levels, maps)):
+            at = torch.nonzero(level == lvl).squeeze(1)
+            if at.numel() == 0:
+                continue
+            r, c = rows[at], cols[at]
+            grid_h, grid_w = info.grid_size
+            flat = (((batch_idx[r] * info.anchors.shape[0] + cand.anchor_idx[r, c]) * grid_h
+                     + cand.grid_y[r, c]) * grid_w + cand.grid_x[r, c])
+            value_map = value_map.reshape(-1, value_map.shape[-1])
+            values = value_map[flat] if channel is None else value_map[flat, channel[r]]
+            if out is None:
+                out = values.new_zeros((rows.numel(), *values.shape[1:]))
+            out[at] = values
+        if out is None:
+            width = maps[0].shape[-1]
+            out = maps[0].new_zeros((0, ) if channel is not None else (0, width))
+        return out
+
     def candidate_ious(self, cand: Candidates, gt_boxes: Tensor, batch_idx: Tensor,
                        levels: Sequence[AssignLevel]) -> tuple[Tensor, Tensor]:
         """IoU (N, K) in [0, 1] of each candidate's predicted box with its GT, and the
@@ -204,11 +231,22 @@ class BaseDynamicAssigner(BaseGridAssigner):
 
     @staticmethod
     def pred_overlaps(pred_boxes: Tensor, gt_boxes: Tensor, mode: str = 'iou') -> Tensor:
-        """(N, K) IoU-family overlap (``mode`` of ``aligned_box_iou``: 'iou', 'ciou', ...)
-        of predicted boxes (N, K, 4) cxcywh with their GT (N, 4) cxcywh, clamped to >= 0."""
-        overlap = aligned_box_iou(cxcywh_to_xyxy(pred_boxes.float()),
-                                  cxcywh_to_xyxy(gt_boxes.float())[:, None], mode=mode)
+        """IoU-family overlap (``mode`` of ``aligned_box_iou``: 'iou', 'ciou', ...) of
+        predicted boxes cxcywh with their GT cxcywh, clamped to >= 0: (N, K, 4) with (N, 4)
+        gives (N, K); paired (P, 4) with (P, 4) gives (P,)."""
+        gt_xyxy = cxcywh_to_xyxy(gt_boxes.float())
+        if pred_boxes.dim() == 3:
+            gt_xyxy = gt_xyxy[:, None]
+        overlap = aligned_box_iou(cxcywh_to_xyxy(pred_boxes.float()), gt_xyxy, mode=mode)
         return overlap.clamp(min=0)
+
+    @staticmethod
+    def scatter_pairs(values: Tensor, rows: Tensor, cols: Tensor, shape: tuple[int, int],
+                      fill: float = 0.0) -> Tensor:
+        """(P,) values of (row, column) pairs -> a dense (N, K) tensor, ``fill`` elsewhere."""
+        dense = values.new_full(shape, fill)
+        dense[rows, cols] = values
+        return dense
 
     # ------------------------------------------------------------------ geometry
     @staticmethod
@@ -217,18 +255,20 @@ class BaseDynamicAssigner(BaseGridAssigner):
         """(N, K) whether the candidate's cell centre is more than ``eps`` pixels inside
         its GT box on all four sides (the box's sides first raised to ``min_size``
         pixels about its centre, if given)."""
-        half = gt_boxes[:, None, 2:] / 2
+        half = gt_boxes[:, 2:] / 2
         if min_size is not None:
             half = half.clamp(min=min_size / 2)
-        delta = (cand.centre_xy - gt_boxes[:, None, :2]).abs()
-        return (half - delta).amin(dim=-1) > eps
+        inside_x = half[:, :1] - (cand.centre_xy[..., 0] - gt_boxes[:, :1]).abs() > eps
+        inside_y = half[:, 1:] - (cand.centre_xy[..., 1] - gt_boxes[:, 1:2]).abs() > eps
+        return inside_x & inside_y
 
     @staticmethod
     def centre_in_region(cand: Candidates, gt_boxes: Tensor, radius: float) -> Tensor:
         """(N, K) whether the candidate's cell centre lies within ``radius`` strides of
         the GT centre along x and y (strictly): YOLOX's centre prior."""
-        delta = (cand.centre_xy - gt_boxes[:, None, :2]).abs()
-        return (delta < radius * cand.stride[None, :, None]).all(dim=-1)
+        limit = radius * cand.stride[None, :]
+        return (((cand.centre_xy[..., 0] - gt_boxes[:, :1]).abs() < limit)
+                & ((cand.centre_xy[..., 1] - gt_boxes[:, 1:2]).abs() < limit))
 
     @staticmethod
     def per_image(mask: Tensor, batch_idx: Tensor) -> Tensor:

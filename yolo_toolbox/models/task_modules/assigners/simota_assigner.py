@@ -100,12 +100,17 @@ class SimOTAAssigner(BaseDynamicAssigner):
         own = in_centre if self.candidate_rule == 'centre' else in_box | in_centre
         pool = own if self.candidate_pool == 'own' else self.per_image(own, batch_idx)
 
-        pred_boxes = self.gather_levels(cand, batch_idx, levels,
-                                        [lv.pred_boxes for lv in levels])
-        iou = self.pred_overlaps(pred_boxes, gt_boxes, 'iou').masked_fill(~pool, 0.0)
-        cost = (self.cls_weight * self.class_cost(cand, gt_labels, batch_idx, levels)
-                + self.iou_weight * -torch.log(iou + 1e-8) + 1e5 * ~(in_box & in_centre))
-        cost = cost.masked_fill(~pool, float('inf'))
+        # costs only where a GT may take the slot (YOLOX: its image's fg columns)
+        rows, cols = torch.nonzero(pool, as_tuple=True)
+        pair_boxes = self.pair_values(cand, batch_idx, levels,
+                                      [lv.pred_boxes for lv in levels], rows, cols)
+        pair_iou = self.pred_overlaps(pair_boxes, gt_boxes[rows], 'iou')
+        pair_cost = (self.cls_weight * self.class_cost(cand, gt_labels, batch_idx, levels,
+                                                       rows, cols)
+                     + self.iou_weight * -torch.log(pair_iou + 1e-8)
+                     + 1e5 * ~(in_box & in_centre)[rows, cols])
+        iou = self.scatter_pairs(pair_iou, rows, cols, pool.shape)
+        cost = self.scatter_pairs(pair_cost, rows, cols, pool.shape, fill=float('inf'))
 
         top_ious = iou.topk(min(self.candidate_topk, iou.shape[1]), dim=1).values
         dynamic_k = top_ious.sum(dim=1).int().clamp(min=1)  # (N,)
@@ -123,16 +128,17 @@ class SimOTAAssigner(BaseDynamicAssigner):
         return self.to_results(cand, gt_idx, col, batch_idx, len(levels), obj_target=pos_iou)
 
     def class_cost(self, cand, gt_labels: Tensor, batch_idx: Tensor,
-                   levels: Sequence[AssignLevel]) -> Tensor:
-        """(N, K) ``sum_c BCE(sqrt(score_c), onehot_c)`` with logs clamped at -100 as in
+                   levels: Sequence[AssignLevel], rows: Tensor, cols: Tensor) -> Tensor:
+        """(P,) ``sum_c BCE(sqrt(score_c), onehot_c)`` of (GT row, column) pairs, logs
+        clamped at -100 as in
         ``F.binary_cross_entropy``: each slot's sum of "negative" terms over the classes
         (computed once per slot), the GT class's term swapped for its "positive" one."""
         quality = [lv.pred_scores.float().clamp(0, 1).sqrt() for lv in levels]
         neg_sums = [(-(-q).log1p().clamp(min=-100.0)).sum(dim=-1, keepdim=True)
                     for q in quality]  # (B, A, H, W, 1)
-        neg_sum = self.gather_levels(cand, batch_idx, levels, neg_sums).squeeze(-1)
+        neg_sum = self.pair_values(cand, batch_idx, levels, neg_sums, rows, cols).squeeze(-1)
         label = gt_labels.long()
-        q_label = self.gather_levels(cand, batch_idx, levels, quality, channel=label)
+        q_label = self.pair_values(cand, batch_idx, levels, quality, rows, cols, channel=label)
         neg_label = -(-q_label).log1p().clamp(min=-100.0)
         pos_label = -q_label.log().clamp(min=-100.0)
         return neg_sum - neg_label + pos_label

@@ -95,19 +95,19 @@ class TaskAlignedAssigner(BaseDynamicAssigner):
         cand = self.candidates(gt_boxes, levels)
         in_box = cand.valid & self.centre_inside_gt(cand, gt_boxes, self.eps,
                                                     self.min_box_size)
-        pred_boxes = self.gather_levels(cand, batch_idx, levels,
-                                        [lv.pred_boxes for lv in levels])
-        overlap = self.pred_overlaps(pred_boxes, gt_boxes, self.iou_type)
-        score = self.gather_levels(cand, batch_idx, levels, [lv.pred_scores for lv in levels],
-                                   channel=gt_labels.long()).float()
-        align = score.pow(self.alpha) * overlap.pow(self.beta)
-        if self.topk_over == 'in_box':
-            # YOLOv8 computes the metrics only inside the box (0 elsewhere)
-            overlap = overlap * in_box
-            align = align * in_box
-            ranked = align.masked_fill(~in_box, -1.0)
-        else:
-            ranked = align.masked_fill(~cand.valid, -1.0)
+        # the metrics where they are needed only: inside the box (YOLOv8), or on every
+        # valid slot for TOOD's top-k over all slots
+        rows, cols = torch.nonzero(in_box if self.topk_over == 'in_box' else cand.valid,
+                                   as_tuple=True)
+        pair_boxes = self.pair_values(cand, batch_idx, levels,
+                                      [lv.pred_boxes for lv in levels], rows, cols)
+        pair_overlap = self.pred_overlaps(pair_boxes, gt_boxes[rows], self.iou_type)
+        pair_score = self.pair_values(cand, batch_idx, levels, [lv.pred_scores for lv in levels],
+                                      rows, cols, channel=gt_labels.long()).float()
+        pair_align = pair_score.pow(self.alpha) * pair_overlap.pow(self.beta)
+        overlap = self.scatter_pairs(pair_overlap, rows, cols, in_box.shape)
+        align = self.scatter_pairs(pair_align, rows, cols, in_box.shape)
+        ranked = align.masked_fill(~(in_box if self.topk_over == 'in_box' else cand.valid), -1.0)
         top = ranked.topk(min(self.topk, ranked.shape[1]), dim=1).indices
         pos = torch.zeros_like(in_box).scatter_(1, top, True) & in_box
         if not self.keep_zero_alignment:
