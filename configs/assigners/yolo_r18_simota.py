@@ -1,7 +1,9 @@
-# Label-assignment comparison, SimOTA row (YOLOX): centre prior of 2.5 cells, cost = class
-# BCE + 3 * -log IoU of the predicted boxes, dynamic k from the top-10 IoUs; soft
-# (IoU) objectness targets.
+# Label-assignment comparison, SimOTA row (YOLOX's get_assignments): candidates in a GT box
+# or its 2.5-stride centre region, cost = class BCE + 3 * -log IoU (+1e5 unless in both),
+# dynamic k from the top-10 IoUs over the image's candidates; IoU-aware class targets,
+# objectness target 1. Positives can lie anywhere in a box: YOLOX's unbounded coder.
 _base_ = '../yolo_r18_nearby.py'
-model = dict(bbox_head=dict(assigner=dict(
-    _delete_=True, type='SimOTAAssigner', center_radius=2.5, candidate_topk=10,
-    iou_weight=3.0)))
+model = dict(bbox_head=dict(
+    assigner=dict(_delete_=True, type='SimOTAAssigner', center_radius=2.5,
+                  candidate_topk=10, iou_weight=3.0),
+    bbox_coder=dict(_delete_=True, type='YOLOXBBoxCoder', wh_base='anchor')))

@@ -55,6 +55,13 @@ def user_config(tmp_path_factory):
     return path
 
 
+
+def default_coder(assigner):
+    """The box coder a head builds for ``assigner`` when its config names none."""
+    from yolo_toolbox.registry import TASK_UTILS as _TASK_UTILS
+    return _TASK_UTILS.build(assigner.default_coder())
+
+
 def test_assigner_picks_own_cell_two_nearest_neighbours_and_topk():
     from my_assigner import NearestCellsTopKAssigner  # the user's file, on sys.path
     assigner = TASK_UTILS.build(dict(type='NearestCellsTopKAssigner', topk=2,
@@ -70,7 +77,7 @@ def test_assigner_picks_own_cell_two_nearest_neighbours_and_topk():
     # GT 1: cell (0, 7), fractions 0.5, 0.44 -> right and upper neighbours off the map:
     # own cell only; only anchor 0 passes (shape IoU 1)
     assert rows == first | {(1, 0, 0, 7, 1)}
-    offsets = assigner.decode_centre_offset(torch.tensor([[-50.0, 0.0, 50.0]]), (8, 8))
+    offsets = default_coder(assigner).centre_offset(torch.tensor([[-50.0, 0.0, 50.0]]), (8, 8))
     assert offsets.tolist()[0] == pytest.approx([-0.5, 0.5, 1.5])
 
 

@@ -26,6 +26,11 @@ model = dict(
         anchors=anchors,
         strides=(8, 16, 32),
         assigner=dict(type='NearbyGridAssigner', match_iou_thres=0.0625, filter_by_max_iou=True),
+        # raw outputs -> boxes: the original's nearby-grid decoding (centre 1.5 * tanh + 0.5
+        # cells, reach [-1, 2)), sizes (2 * sigmoid) ** 2 * anchor; it must reach where the
+        # assigner puts positives (checked when the head is built)
+        bbox_coder=dict(type='YOLOBBoxCoder', centre_reach=(-1.0, 2.0), squash='tanh',
+                        wh_decode='sigmoid_square'),
         assign_conf_method='iou',
         loss_obj=dict(type='FocalLoss', gamma=focal_gamma),
         loss_cls=dict(type='FocalLoss', gamma=focal_gamma),
@@ -36,6 +41,5 @@ model = dict(
         lambda_noobj=0.5,
         lambda_scales=(1.0, 1.0, 1.0),
         use_noobj_loss=False,
-        wh_decode='sigmoid_square',
         # max_per_img=300 reproduces the original's table ("max_nms_num 300")
         test_cfg=dict(score_thr=0.001, nms_iou_thr=0.6, max_per_img=300, nms_pre=3000)))

@@ -66,7 +66,17 @@ def test_atss_threshold_is_mean_plus_std_of_the_nearest_anchors():
     assert expected == {(0, 1, 2, 2, 0), (0, 2, 2, 2, 0)}
     result, = run(dict(type='ATSSAssigner', topk=9), [ATSS_GT], [0], [level(ATSS_ANCHORS)])
     assert rows(result) == expected
-    assert result.target is None  # hard targets: the head's assign_conf_method
+    # the paper's quality target: centerness of (40, 40) in x [26, 66], y [30, 54]:
+    # sqrt(min(14, 26) / max(14, 26) * min(10, 14) / max(10, 14)) = 0.6202, also the box weight
+    centerness = (14 / 26 * 10 / 14) ** 0.5
+    assert result.obj_target.tolist() == pytest.approx([centerness] * 2, abs=1e-5)
+    assert result.box_weight.tolist() == pytest.approx([centerness] * 2, abs=1e-5)
+    assert result.cls_target is None
+    # quality=None (this toolbox's earlier rule): no declared targets
+    result, = run(dict(type='ATSSAssigner', topk=9, quality=None), [ATSS_GT], [0],
+                  [level(ATSS_ANCHORS)])
+    assert rows(result) == expected
+    assert result.obj_target is None and result.box_weight is None
 
 
 def test_atss_centre_must_be_inside_the_gt():
@@ -131,9 +141,16 @@ def test_simota_dynamic_k_and_lowest_cost():
     # more than (2, 1)'s 3.06 -> (2, 1) replaces it; soft targets = IoUs
     result, = run(cfg, [GT], [0], [level([(32.0, 32.0)], preds=simota_preds(1e-4))])
     assert rows(result) == {(0, 0, 2, 2, 0), (0, 0, 2, 3, 0), (0, 0, 2, 1, 0)}
+    # YOLOX's targets: the IoU as class target, objectness 1
     target = dict(zip(zip(result.grid_y.tolist(), result.grid_x.tolist()),
-                      result.target.tolist()))
+                      result.cls_target.tolist()))
     assert target == pytest.approx({(2, 2): 1.0, (2, 3): 56 / 72, (2, 1): 40 / 88}, abs=1e-5)
+    assert result.obj_target.tolist() == [1.0, 1.0, 1.0] and result.box_weight is None
+    # soft_target='obj' (earlier rule): the IoU as objectness target, one-hot classes
+    result, = run({**cfg, 'soft_target': 'obj'}, [GT], [0],
+                  [level([(32.0, 32.0)], preds=simota_preds(1e-4))])
+    assert sorted(result.obj_target.tolist()) == pytest.approx(sorted(target.values()))
+    assert result.cls_target is None
 
 
 def test_simota_one_gt_per_slot_by_lowest_cost():
@@ -146,10 +163,15 @@ def test_simota_one_gt_per_slot_by_lowest_cost():
                                 (0, 0, 1, 2, 1)}
 
 
-def test_simota_centre_prior_is_its_reach():
+def test_simota_reach_anywhere_by_default_bounded_with_the_window_switches():
     assigner = TASK_UTILS.build(dict(type='SimOTAAssigner'))
-    assert assigner.reach == (-2.0, 3.0) and assigner.uses_predictions
-    assert assigner.multi_level
+    assert assigner.reach is None and assigner.uses_predictions and assigner.multi_level
+    assert assigner.default_coder()['type'] == 'YOLOXBBoxCoder'
+    window = TASK_UTILS.build(dict(type='SimOTAAssigner', candidates='centre',
+                                   candidate_pool='own', conflict='picking_gts'))
+    assert window.reach == (-2.0, 3.0)
+    with pytest.raises(ValueError, match='picking_gts'):
+        TASK_UTILS.build(dict(type='SimOTAAssigner', candidates='centre', candidate_pool='own'))
     with pytest.raises(TypeError, match='assign_levels'):
         assigner.assign(torch.zeros(0, 4), torch.zeros(0), torch.zeros(0), torch.ones(1, 2),
                         (8, 8), 16)
@@ -166,12 +188,14 @@ def test_tal_top_k_of_the_alignment_and_normalised_targets():
              # image 1, GT 1: max IoU 0.778 and max alignment 0.5 * 0.778 ** 6 = 0.111
              (1, 0, 2, 2): (shifted(dx=8), (0.5, 0.0)),
              (1, 0, 2, 3): (shifted(dx=-24), (1.0, 0.0))}
-    cfg = dict(type='TaskAlignedAssigner', topk=2, alpha=1.0, beta=6.0)
+    cfg = dict(type='TaskAlignedAssigner', topk=2, alpha=1.0, beta=6.0, iou_type='iou')
     result, = run(cfg, [GT, GT], [0, 0],
                   [level([(32.0, 32.0)], preds=preds, num_images=2)], batch=[0, 1])
     assert rows(result) == {(0, 0, 2, 2, 0), (0, 0, 2, 3, 0), (1, 0, 2, 2, 1), (1, 0, 2, 3, 1)}
     target = dict(zip(zip(result.batch_idx.tolist(), result.grid_x.tolist()),
-                      result.target.tolist()))
+                      result.cls_target.tolist()))
+    assert result.box_weight.tolist() == result.cls_target.tolist()  # YOLOv8's weighting
+    assert result.obj_target.tolist() == [1.0] * 4
     iou_8, iou_24 = 56 / 72, 40 / 88
     align_1 = 0.5 * iou_8 ** 6
     assert target == pytest.approx({
@@ -186,10 +210,74 @@ def test_tal_chooses_across_scales():
                                         (0, 0, 2, 3): (shifted(dx=8), (0.9, 0.0))})
     coarse = level([(64.0, 64.0)], grid=(4, 4), stride=32,
                    preds={(0, 0, 1, 1): (shifted(), (1.0, 0.0))})
+    results = run(dict(type='TaskAlignedAssigner', topk=2, alpha=1.0, iou_type='iou'), [GT],
+                  [0], [fine, coarse])
+    assert [rows(r) for r in results] == [{(0, 0, 2, 2, 0)}, {(0, 0, 1, 1, 0)}]
+    assert results[1].cls_target.tolist() == pytest.approx([1.0])
+    assert results[0].cls_target.tolist() == pytest.approx([0.5])
+    # YOLOv8's defaults (alpha 0.5, CIoU: 1 for the perfect boxes): t = sqrt(0.5) at (2, 2)
     results = run(dict(type='TaskAlignedAssigner', topk=2), [GT], [0], [fine, coarse])
     assert [rows(r) for r in results] == [{(0, 0, 2, 2, 0)}, {(0, 0, 1, 1, 0)}]
-    assert results[1].target.tolist() == pytest.approx([1.0])
-    assert results[0].target.tolist() == pytest.approx([0.5])
+    assert results[0].cls_target.tolist() == pytest.approx([0.5 ** 0.5], abs=1e-5)
+
+
+def three_gt_conflict():
+    """One image, 8x8 map of stride 16, one anchor. Slot S (3, 3), centre (56, 56),
+    predicts P = (56, 56, 32, 32) with class scores (0.5, 0.5); slot T (2, 2) predicts
+    GT 3's box with scores (0, 1). GT 1 (class 0) = (56, 56, 48, 48): IoU(P) 0.444;
+    GT 2 (class 0) = (56, 56, 40, 40): 0.64; GT 3 (class 1) = (56, 56, 34, 34): 0.886.
+    All three boxes hold the centres of the cells (2..4, 2..4)."""
+    gts = [(56.0, 56.0, 48.0, 48.0), (56.0, 56.0, 40.0, 40.0), (56.0, 56.0, 34.0, 34.0)]
+    preds = {(0, 0, 3, 3): ((56.0, 56.0, 32.0, 32.0), (0.5, 0.5)),
+             (0, 0, 2, 2): (gts[2], (0.0, 1.0))}
+    return gts, [0, 0, 1], [level([(32.0, 32.0)], preds=preds)]
+
+
+def test_tal_contested_slot_goes_to_the_highest_overlap_among_all_gts():
+    # top-1 with alpha = beta = 1: GT 1 picks S (0.5 * 0.444; T has class-0 score 0),
+    # GT 2 picks S (0.5 * 0.64), GT 3 picks T (1 * 1 > 0.5 * 0.886 at S). S is contested:
+    # YOLOv8 gives it to the highest overlap among all GTs of the image: GT 3 (0.886),
+    # which did not pick it. Targets of GT 3: t / max t * max IoU = 1 at T, 0.443 at S.
+    gts, labels, levels = three_gt_conflict()
+    cfg = dict(type='TaskAlignedAssigner', topk=1, alpha=1.0, beta=1.0, iou_type='iou')
+    result, = run(cfg, gts, labels, levels)
+    assert rows(result) == {(0, 0, 3, 3, 2), (0, 0, 2, 2, 2)}
+    target = dict(zip(result.grid_x.tolist(), result.cls_target.tolist()))
+    assert target == pytest.approx({2: 1.0, 3: 0.5 * 1024 / 1156}, abs=1e-5)
+    # conflict='picking_gts' (TOOD in MMDetection, this toolbox's earlier rule): the best
+    # of the GTs that picked it, GT 2
+    result, = run({**cfg, 'conflict': 'picking_gts'}, gts, labels, levels)
+    assert rows(result) == {(0, 0, 3, 3, 1), (0, 0, 2, 2, 2)}
+
+
+def test_simota_contested_slot_goes_to_the_lowest_cost_among_all_gts():
+    # cost of S: cls BCE(sqrt 0.5) terms + 3 * -log IoU: GT 3's is the lowest (IoU 0.886);
+    # with dynamic k 1 each (top IoUs < 2 in sum: 0.444 / 0.64 / 0.886 + T's for GT 3),
+    # GT 1 and GT 2 pick S, GT 3 picks T (IoU 1); S goes to GT 3 under YOLOX's rule
+    gts, labels, levels = three_gt_conflict()
+    cfg = dict(type='SimOTAAssigner', center_radius=2.5)
+    result, = run(cfg, gts, labels, levels)
+    assert rows(result) == {(0, 0, 3, 3, 2), (0, 0, 2, 2, 2)}
+    result, = run({**cfg, 'conflict': 'picking_gts'}, gts, labels, levels)
+    assert rows(result) == {(0, 0, 3, 3, 1), (0, 0, 2, 2, 2)}
+
+
+def test_tal_candidates_anywhere_in_the_box_and_no_zero_alignment_positives():
+    # a 112-px GT centred at (64, 64): the cell (6, 6), centre (104, 104), is 2.5 cells
+    # from the centre, outside the old window of 2.5 cells, inside the box
+    gt = (64.0, 64.0, 112.0, 112.0)
+    preds = {(0, 0, 6, 6): (gt, (1.0, 0.0))}
+    levels = [level([(32.0, 32.0)], preds=preds)]
+    result, = run(dict(type='TaskAlignedAssigner'), [gt], [0], levels)
+    # the only candidate with a non-zero alignment; the 9 other top-k slots (predicted
+    # boxes far away, alignment 0) are not positives
+    assert rows(result) == {(0, 0, 6, 6, 0)}
+    result, = run(dict(type='TaskAlignedAssigner', center_radius=2.5, conflict='picking_gts'),
+                  [gt], [0], levels)
+    assert (0, 0, 6, 6, 0) not in rows(result)
+    # keep_zero_alignment=True (earlier rule): the top-10 become positives
+    result, = run(dict(type='TaskAlignedAssigner', keep_zero_alignment=True), [gt], [0], levels)
+    assert result.num_pos == 10
 
 
 @pytest.mark.parametrize('name', ['ATSSAssigner', 'SimOTAAssigner', 'TaskAlignedAssigner'])

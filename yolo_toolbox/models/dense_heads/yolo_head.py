@@ -1,13 +1,16 @@
 """YOLOHead: per-scale 1x1 convs, box decoding, loss and prediction.
 
-Call chains (the head orchestrates; the assigner decides positives and centre decoding)::
+Call chains (the head orchestrates; the assigner decides positives and their targets,
+the box coder decodes)::
 
     loss():    forward(feats) -> loss_by_feat(preds, gt_bboxes_labels, img_metas)
                    assigner.assign_levels(...) (all scales; with the detached predictions
-                   if the assigner uses them) -> per scale: decode the positives -> box,
-                   class and objectness losses
+                   if the assigner uses them) -> per scale: decode the positives
+                   (bbox_coder) -> box, class and objectness losses with the targets the
+                   assigner declared (obj_target, cls_target, box_weight) or the defaults
     predict(): forward(feats) -> predict_by_feat(preds, img_metas)
-                   decode_preds: every slot's box, score = objectness * class prob
+                   decode_preds: every slot's box (bbox_coder; the assigner is not used),
+                   score = objectness * class prob
                    -> nms: one class- and image-aware NMS over the whole batch
                    -> rescale to the original image
 
@@ -25,6 +28,7 @@ from torch import Tensor, nn
 from torchvision.ops import nms
 
 from yolo_toolbox.models.task_modules.assigners import AssignLevel
+from yolo_toolbox.models.task_modules.coders import BaseBBoxCoder
 from yolo_toolbox.registry import MODELS, TASK_UTILS
 from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy, stack_gt_instances, xyxy_to_cxcywh
 
@@ -36,24 +40,33 @@ COCO_ANCHORS = [[(10, 13), (16, 30), (33, 23)],
 
 @MODELS.register_module()
 class YOLOHead(BaseModule):
-    """Anchor-based YOLO head whose centre decoding follows its assigner's reach.
+    """Anchor-based YOLO head: a box coder decodes, an assigner chooses the positives.
 
     Args:
         num_classes: number of object classes.
         in_channels: channels of each input feature map (small stride first).
         anchors: per scale a list of anchor (w, h) in network-input pixels.
         strides: pixels per cell of each scale.
-        assigner: config of a grid assigner (TASK_UTILS).
+        assigner: config of a grid assigner (TASK_UTILS); used in training only.
+        bbox_coder: config of a box coder (TASK_UTILS): raw outputs -> boxes, in training
+            and inference. It must decode the assigner's reach (checked here). None: the
+            assigner's ``default_coder()`` (the original's bounded coder for the static
+            assigners, YOLOX's unbounded one for dynamic assigners whose positives lie
+            anywhere), with ``wh_decode``.
         assign_conf_method: objectness target of a positive: 'iou' (IoU of the decoded
-            box with its GT, detached) or 'constant' (1); an assigner that gives a soft
-            target per positive (``GridAssignResult.target``) overrides it.
+            box with its GT, detached) or 'constant' (1), where the assigner declares no
+            ``obj_target``. The assigner's ``cls_target`` (default 1 on the GT class) and
+            ``box_weight`` (default: equal weights) are applied alike; with one class
+            the class branch is not trained and ``cls_target`` multiplies the objectness
+            target instead.
         loss_obj, loss_cls, loss_bbox: loss configs (objectness focal BCE, class focal
             BCE, IoU-family box loss).
         lambda_obj, lambda_coord, lambda_cls: weights of the three parts.
         lambda_noobj: with ``use_noobj_loss``, the weight of the objectness loss of
             negative slots (positives keep weight 1).
         lambda_scales: weight of each scale's loss.
-        wh_decode: 'sigmoid_square' (``(2 * sigmoid) ** 2 * anchor``, in (0, 4 anchor)),
+        wh_decode: with ``bbox_coder=None`` only: the size decoding of the default coder,
+            'sigmoid_square' (``(2 * sigmoid) ** 2 * anchor``, in (0, 4 anchor)),
             'linear' (the original's ``raw * 4 * anchor``) or 'exp' (``exp * anchor``).
         conv_bias: give the 1x1 prediction convs a bias. The original's have none, and
             on the held-out sets that trains better (docs/results.md, ablation table).
@@ -70,6 +83,7 @@ class YOLOHead(BaseModule):
                  strides: Sequence[int] = (8, 16, 32),
                  assigner: dict = dict(type='NearbyGridAssigner', match_iou_thres=0.0625,
                                        filter_by_max_iou=True),
+                 bbox_coder: Optional[dict] = None,
                  assign_conf_method: str = 'iou',
                  loss_obj: dict = dict(type='FocalLoss', gamma=0.0),
                  loss_cls: dict = dict(type='FocalLoss', gamma=0.0),
@@ -80,7 +94,7 @@ class YOLOHead(BaseModule):
                  lambda_noobj: float = 1.0,
                  lambda_scales: Sequence[float] = (1.0, 1.0, 1.0),
                  use_noobj_loss: bool = False,
-                 wh_decode: str = 'sigmoid_square',
+                 wh_decode: Optional[str] = None,
                  conv_bias: bool = False,
                  prior_prob: Optional[float] = None,
                  test_cfg: Optional[dict] = None,
@@ -93,9 +107,6 @@ class YOLOHead(BaseModule):
         if assign_conf_method not in ('iou', 'constant'):
             raise ValueError(f"assign_conf_method must be 'iou' or 'constant', "
                              f"got '{assign_conf_method}'")
-        if wh_decode not in ('sigmoid_square', 'linear', 'exp'):
-            raise ValueError(f"wh_decode must be 'sigmoid_square', 'linear' or 'exp', "
-                             f"got '{wh_decode}'")
         self.num_classes = num_classes
         self.num_levels = len(strides)
         self.strides = tuple(strides)
@@ -104,6 +115,7 @@ class YOLOHead(BaseModule):
         self.num_anchors = self.anchors.shape[1]
         self.num_attrib = 5 + num_classes
         self.assigner = TASK_UTILS.build(assigner)
+        self.bbox_coder = self.build_coder(bbox_coder, wh_decode)
         self.assign_conf_method = assign_conf_method
         self.loss_obj = MODELS.build(loss_obj)
         self.loss_cls = MODELS.build(loss_cls)
@@ -114,7 +126,6 @@ class YOLOHead(BaseModule):
         self.lambda_noobj = lambda_noobj
         self.lambda_scales = tuple(lambda_scales)
         self.use_noobj_loss = use_noobj_loss
-        self.wh_decode = wh_decode
         if prior_prob is not None and not conv_bias:
             raise ValueError('prior_prob sets the bias of the prediction convs: it needs '
                              'conv_bias=True')
@@ -126,6 +137,32 @@ class YOLOHead(BaseModule):
         self.convs = nn.ModuleList(
             nn.Conv2d(c, self.num_anchors * self.num_attrib, kernel_size=1, bias=conv_bias)
             for c in in_channels)
+
+    def build_coder(self, bbox_coder: Optional[dict], wh_decode: Optional[str]) -> BaseBBoxCoder:
+        """Build the box coder and check that it decodes the assigner's reach."""
+        if bbox_coder is None:
+            bbox_coder = self.assigner.default_coder()
+            if wh_decode is not None:
+                if 'wh_decode' not in bbox_coder:
+                    raise ValueError(f"wh_decode applies to YOLOBBoxCoder; the default coder "
+                                     f"of {type(self.assigner).__name__} is {bbox_coder}")
+                bbox_coder['wh_decode'] = wh_decode
+        elif wh_decode is not None:
+            raise ValueError('wh_decode is a setting of the box coder: give it in bbox_coder '
+                             f'(got bbox_coder={bbox_coder} and wh_decode={wh_decode!r})')
+        coder = TASK_UTILS.build(bbox_coder)
+        if not isinstance(coder, BaseBBoxCoder):
+            raise TypeError(f'bbox_coder must build a BaseBBoxCoder, got {type(coder).__name__}')
+        reach = self.assigner.reach
+        if not coder.covers(reach):
+            need = 'anywhere on the map' if reach is None else f'{reach} cells'
+            raise ValueError(
+                f'{type(self.assigner).__name__} gives positives whose GT centre lies '
+                f'{need} from the positive cell\'s corner, but the box coder {coder.config()} '
+                f'decodes only {coder.reach} cells: those positives could never regress '
+                f'their box. Use a coder that reaches it, e.g. bbox_coder='
+                f'{self.assigner.default_coder()}')
+        return coder
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -151,25 +188,17 @@ class YOLOHead(BaseModule):
 
     def decode_boxes(self, raw_xywh: Tensor, grid_xy: Tensor, anchor_wh: Tensor,
                      grid_size: tuple[int, int], stride: int) -> Tensor:
-        """Raw box outputs -> boxes (cx, cy, w, h) in network-input pixels.
+        """Raw box outputs -> boxes (cx, cy, w, h) in network-input pixels, by the
+        box coder (``BaseBBoxCoder.decode``).
 
         Args:
             raw_xywh: (..., 4) raw x, y, w, h outputs.
             grid_xy: (..., 2) column, row of the predicting cell (broadcastable).
             anchor_wh: (..., 2) anchor w, h in pixels (broadcastable).
-            grid_size: (H, W) of the map, for assigners whose reach is the whole map.
+            grid_size: (H, W) of the map.
             stride: pixels per cell.
         """
-        offset = self.assigner.decode_centre_offset(raw_xywh[..., :2], grid_size)
-        centre = (grid_xy + offset) * stride
-        raw_wh = raw_xywh[..., 2:]
-        if self.wh_decode == 'sigmoid_square':
-            wh = (2 * raw_wh.sigmoid()) ** 2 * anchor_wh
-        elif self.wh_decode == 'linear':
-            wh = raw_wh * 4 * anchor_wh
-        else:
-            wh = raw_wh.clamp(max=10).exp() * anchor_wh
-        return torch.cat([centre, wh], dim=-1)
+        return self.bbox_coder.decode(raw_xywh, grid_xy, anchor_wh, stride, grid_size)
 
     def decode_level(self, pred: Tensor, level: int) -> Tensor:
         """(B, A, H, W, 5 + C) raw -> (B, A, H, W, 4) boxes cxcywh in input pixels."""
@@ -241,6 +270,7 @@ class YOLOHead(BaseModule):
         total = {'loss_obj': 0.0, 'loss_bbox': 0.0, 'loss_cls': 0.0}
         logs = {}
         num_pos = 0
+        pos_iou_sum = preds[0].new_zeros(())
         for level, (pred, result) in enumerate(zip(preds, assign_results)):
             obj_target = torch.zeros_like(pred[..., 0])
             loss_bbox = loss_cls = pred.new_zeros(())
@@ -253,18 +283,30 @@ class YOLOHead(BaseModule):
                 pos_boxes = self.decode_boxes(pos_pred[:, 1:5], grid_xy, anchor_wh,
                                               tuple(pred.shape[2:4]), self.strides[level])
                 target_boxes = gt_boxes[result.gt_idx].to(pred.dtype)
-                loss_bbox = self.loss_bbox(pos_boxes, target_boxes)
-                if result.target is not None:  # the assigner's soft target
-                    obj_target[slots] = result.target.to(obj_target.dtype)
+                if result.box_weight is None:
+                    loss_bbox = self.loss_bbox(pos_boxes, target_boxes)
+                else:  # the assigner's weights: a weighted mean
+                    box_weight = result.box_weight.to(pred.dtype)
+                    loss_bbox = ((self.loss_bbox(pos_boxes, target_boxes, reduction='none')
+                                  * box_weight).sum() / box_weight.sum().clamp(min=1e-6))
+                with torch.no_grad():
+                    iou = box_iou(cxcywh_to_xyxy(pos_boxes), cxcywh_to_xyxy(target_boxes))
+                    iou = iou.clamp(0, 1)
+                pos_iou_sum = pos_iou_sum + iou.sum()
+                if result.obj_target is not None:  # the assigner's quality target
+                    pos_obj_target = result.obj_target.to(obj_target.dtype)
                 elif self.assign_conf_method == 'iou':
-                    with torch.no_grad():
-                        iou = box_iou(cxcywh_to_xyxy(pos_boxes), cxcywh_to_xyxy(target_boxes))
-                    obj_target[slots] = iou.clamp(0, 1).to(obj_target.dtype)
+                    pos_obj_target = iou.to(obj_target.dtype)
                 else:
-                    obj_target[slots] = 1.0
+                    pos_obj_target = torch.ones_like(iou, dtype=obj_target.dtype)
+                if self.num_classes == 1 and result.cls_target is not None:
+                    pos_obj_target = pos_obj_target * result.cls_target.to(obj_target.dtype)
+                obj_target[slots] = pos_obj_target
                 if self.num_classes > 1:
                     cls_target = torch.zeros_like(pos_pred[:, 5:])
-                    cls_target[torch.arange(result.num_pos), gt_labels[result.gt_idx]] = 1.0
+                    cls_value = (1.0 if result.cls_target is None
+                                 else result.cls_target.to(cls_target.dtype))
+                    cls_target[torch.arange(result.num_pos), gt_labels[result.gt_idx]] = cls_value
                     loss_cls = self.loss_cls(pos_pred[:, 5:], cls_target)
             weight = None
             if self.use_noobj_loss:
@@ -279,6 +321,8 @@ class YOLOHead(BaseModule):
             logs[f'bbox_s{stride}'] = loss_bbox.detach()
             logs[f'cls_s{stride}'] = loss_cls.detach()
         logs['num_pos'] = torch.tensor(float(num_pos), device=preds[0].device)
+        # mean IoU of the positives' decoded boxes with their GTs (how well they regress)
+        logs['pos_iou'] = (pos_iou_sum / max(num_pos, 1)).detach()
         # assignment statistics of the batch, for logs (and assigner_sweep.py)
         pos_per_gt = torch.bincount(torch.cat([r.gt_idx for r in assign_results]),
                                     minlength=gt_labels.numel())

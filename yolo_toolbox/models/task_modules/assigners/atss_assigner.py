@@ -1,5 +1,6 @@
 """ATSS: adaptive IoU threshold from the statistics of the nearest anchors."""
 from collections.abc import Sequence
+from typing import Optional
 
 import torch
 from torch import Tensor
@@ -7,49 +8,64 @@ from torch import Tensor
 from yolo_toolbox.registry import TASK_UTILS
 from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy
 
-from .base_dynamic_assigner import BaseDynamicAssigner
+from .base_dynamic_assigner import BaseDynamicAssigner, Candidates
 from .base_grid_assigner import AssignLevel, GridAssignResult
 
 
 @TASK_UTILS.register_module()
 class ATSSAssigner(BaseDynamicAssigner):
-    """Adaptive training sample selection (Zhang et al., CVPR 2020), over all scales.
+    """Adaptive training sample selection (Zhang et al., CVPR 2020), over all scales, as
+    the paper and MMDetection's ``ATSSAssigner`` define it:
 
-    Per GT: at each scale the ``topk`` anchors whose centre (the cell centre) is nearest
-    to the GT centre are candidates; the IoU threshold is the mean + standard deviation
-    (unbiased, as in MMDetection) of the candidates' IoUs over all scales, where an
-    anchor's IoU is that of the anchor box centred on its cell centre with the GT box.
-    Positives: candidates with IoU >= threshold whose centre lies inside the GT (by more
-    than ``eps`` pixels). A slot claimed by several GTs goes to the highest IoU. Uses no
-    predictions; soft targets: none (the head's ``assign_conf_method``).
+    1. Per GT, at each scale, the ``topk`` anchors whose centre (the cell centre) is
+       nearest to the GT centre are candidates (ties: the first in map order).
+    2. The IoU threshold is the mean + standard deviation (unbiased, as in MMDetection)
+       of the candidates' IoUs over all scales, where an anchor's IoU is that of the
+       anchor box centred on its cell centre with the GT box.
+    3. Positives: candidates with IoU >= threshold whose centre lies inside the GT by
+       more than ``eps`` pixels. A slot claimed by several GTs goes to the highest IoU.
 
-    Candidate search is limited to the cells within ``center_radius`` cells of the GT
-    centre (that is also the reach): with 3 anchors per cell the 9 nearest anchors are
-    the anchors of the 3 nearest cells, which the default radius 1.5 always contains
-    (it contains the nearest 5 cells).
+    Uses no predictions. Targets (``quality='centerness'``, the ATSS paper's head, from
+    FCOS): the objectness (quality) target of a positive is the centerness of its cell
+    centre in the GT box, ``sqrt(min(l, r) / max(l, r) * min(t, b) / max(t, b))``, and
+    the box loss is weighted by it (``sum(c * loss) / sum(c)``). ``quality=None``: no
+    declared targets (the head's ``assign_conf_method``, equal weights).
+
+    Reach: anywhere (``center_radius=None``); near the map's corners the nearest anchors
+    can be 2.5 cells from the GT centre and more for a larger ``topk``. The named switch
+    ``center_radius=1.5`` searches only a window of that many cells (this toolbox's
+    earlier rule; reach (-1, 2), with 3 anchors per cell it holds the 9 nearest away
+    from the map's border).
 
     Args:
         topk: candidates per scale and GT.
-        center_radius: see :class:`BaseDynamicAssigner`; reach (-1, 2) by default.
         eps: margin in pixels of the centre-inside-GT test.
+        quality: 'centerness' or None.
+        center_radius: None or a window radius in cells.
     """
 
     uses_predictions = False
 
-    def __init__(self, topk: int = 9, center_radius: float = 1.5, eps: float = 0.01) -> None:
+    def __init__(self, topk: int = 9, eps: float = 0.01, quality: Optional[str] = 'centerness',
+                 center_radius: Optional[float] = None) -> None:
+        if quality not in ('centerness', None):
+            raise ValueError(f"quality must be 'centerness' or None, got {quality!r}")
         super().__init__(center_radius=center_radius)
         self.topk = topk
         self.eps = eps
+        self.quality = quality
+        self.declared_targets = ('obj_target', 'box_weight') if quality else ()
 
     def assign_levels(self, gt_boxes: Tensor, gt_labels: Tensor, batch_idx: Tensor,
                       levels: Sequence[AssignLevel]) -> list[GridAssignResult]:
         if gt_boxes.numel() == 0:
             return self.empty_results(gt_boxes, len(levels))
+        batch_idx = batch_idx.long()
         cand = self.candidates(gt_boxes, levels)
         distance = (cand.centre_xy - gt_boxes[:, None, :2]).norm(dim=-1)
         distance = distance.masked_fill(~cand.valid, float('inf'))
-        # per scale the topk nearest (ties: the first in the window order)
-        nearest = torch.zeros_like(cand.valid)
+        # per scale the topk nearest (ties: the first in column order)
+        nearest = torch.zeros(cand.valid.shape, dtype=torch.bool, device=gt_boxes.device)
         for lvl in range(len(levels)):
             cols = torch.nonzero(cand.level == lvl).squeeze(1)
             order = torch.sort(distance[:, cols], dim=1, stable=True).indices
@@ -64,4 +80,20 @@ class ATSSAssigner(BaseDynamicAssigner):
         threshold = mean + var.sqrt()
         pos = nearest & (iou >= threshold) & self.centre_inside_gt(cand, gt_boxes, self.eps)
         gt_idx, col = self.resolve(cand, pos, iou, batch_idx, levels)
-        return self.to_results(cand, gt_idx, col, batch_idx, len(levels))
+        if self.quality is None:
+            return self.to_results(cand, gt_idx, col, batch_idx, len(levels))
+        centerness = self.centerness(cand, gt_boxes, gt_idx, col)
+        return self.to_results(cand, gt_idx, col, batch_idx, len(levels),
+                               obj_target=centerness, box_weight=centerness)
+
+    @staticmethod
+    def centerness(cand: Candidates, gt_boxes: Tensor, gt_idx: Tensor, col: Tensor) -> Tensor:
+        """(P,) FCOS centerness of the positives' cell centres in their GT boxes."""
+        centre = cand.centre_xy[gt_idx, col]
+        box = cxcywh_to_xyxy(gt_boxes[gt_idx])
+        left_right = torch.stack([centre[:, 0] - box[:, 0], box[:, 2] - centre[:, 0]], -1)
+        top_bottom = torch.stack([centre[:, 1] - box[:, 1], box[:, 3] - centre[:, 1]], -1)
+        left_right, top_bottom = left_right.clamp(min=0), top_bottom.clamp(min=0)
+        ratio = ((left_right.amin(-1) / left_right.amax(-1).clamp(min=1e-6))
+                 * (top_bottom.amin(-1) / top_bottom.amax(-1).clamp(min=1e-6)))
+        return ratio.sqrt()

@@ -87,9 +87,11 @@ class BaseGridAssigner(metaclass=ABCMeta):
     """Base class of grid assigners.
 
     An assigner works on a whole batch with tensors only (no Python loop over images or
-    GTs) and declares ``reach``: where, relative to the GT's cell, its positives can lie,
-    in cells. The head decodes predicted centres over exactly that reach
-    (:meth:`decode_centre_offset`), so a new assigner brings its decoding with it.
+    GTs) and declares ``reach``: the box-centre offsets, in cells from the top-left corner
+    of a positive's cell, that a positive must be able to decode (its GT centre is there).
+    The head refuses, when it is built, a box coder that cannot decode that reach;
+    :meth:`default_coder` is the coder it uses when its config names none. Inference
+    uses the coder alone, never the assigner.
 
     The head calls :meth:`assign_levels` once per batch with every scale. A *static*
     assigner implements only the per-scale :meth:`assign`; the default
@@ -104,10 +106,10 @@ class BaseGridAssigner(metaclass=ABCMeta):
             the one with the highest IoU; if False keep one of them at random.
     """
 
-    #: (low, high): a positive's cell lies in [gt_cell + low, gt_cell + high); ``None``
-    #: means anywhere on the map, i.e. (-grid_size, grid_size).
+    #: (low, high): the GT centre of a positive lies in [cell + low, cell + high) along
+    #: x and y, in cells from the positive cell's top-left corner; ``None``: anywhere.
     reach: Optional[tuple[float, float]] = (0.0, 1.0)
-    #: 'sigmoid' or 'tanh': how raw outputs are squashed into the reach.
+    #: 'sigmoid' or 'tanh': the squash of :meth:`default_coder` (the original's choice).
     squash: str = 'sigmoid'
     #: whether :meth:`assign_levels` needs ``pred_boxes`` / ``pred_scores`` (the head
     #: decodes them only then)
@@ -115,6 +117,10 @@ class BaseGridAssigner(metaclass=ABCMeta):
     #: whether positives are chosen across scales at once (:meth:`assign_levels`
     #: overridden) instead of scale by scale (:meth:`assign`)
     multi_level: bool = False
+
+    #: which of ``obj_target``, ``cls_target``, ``box_weight`` its results fill (the head
+    #: applies whatever a result carries; this is for docs, logs and tools)
+    declared_targets: tuple[str, ...] = ()
 
     def __init__(self, match_iou_thres: float = 0.0625, filter_by_max_iou: bool = True) -> None:
         self.match_iou_thres = match_iou_thres
@@ -147,19 +153,13 @@ class BaseGridAssigner(metaclass=ABCMeta):
         return [self.assign(gt_boxes, gt_labels, batch_idx, level.anchors, level.grid_size,
                             level.stride) for level in levels]
 
-    def decode_centre_offset(self, raw_xy: Tensor, grid_size: tuple[int, int]) -> Tensor:
-        """Map raw centre outputs (..., 2) [x, y] to offsets in cells from the cell's corner.
-
-        The offset spans the assigner's reach: ``low + (high - low) * s(raw)`` with s the
-        sigmoid or (tanh + 1) / 2, so that single grid gives ``sigmoid``, nearby grid
-        ``1.5 * tanh + 0.5`` and all grid ``tanh * grid_size``, the original decodings.
-        """
-        unit = raw_xy.sigmoid() if self.squash == 'sigmoid' else (raw_xy.tanh() + 1) / 2
-        if self.reach is None:
-            size_xy = raw_xy.new_tensor([grid_size[1], grid_size[0]])
-            return -size_xy + 2 * size_xy * unit
-        low, high = self.reach
-        return low + (high - low) * unit
+    def default_coder(self) -> dict:
+        """The box coder a head uses with this assigner when its config names none: the
+        original's bounded coder over exactly the reach (single grid: ``sigmoid``,
+        nearby grid ``1.5 * tanh + 0.5``, all grid ``tanh * grid_size``, YOLOv5
+        ``2 * sigmoid - 0.5``), sizes as YOLOv5 (``(2 * sigmoid) ** 2 * anchor``)."""
+        return dict(type='YOLOBBoxCoder', centre_reach=self.reach, squash=self.squash,
+                    wh_decode='sigmoid_square')
 
     @staticmethod
     def gt_cells(gt_boxes: Tensor, grid_size: tuple[int, int],

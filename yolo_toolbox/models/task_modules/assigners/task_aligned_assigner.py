@@ -1,5 +1,6 @@
-"""Task-aligned assignment (TOOD / YOLOv8): top-k of score^alpha * IoU^beta."""
+"""Task-aligned assignment (TOOD / YOLOv8): top-k of score^alpha * overlap^beta."""
 from collections.abc import Sequence
+from typing import Optional
 
 import torch
 from torch import Tensor
@@ -13,54 +14,118 @@ from .base_grid_assigner import AssignLevel, GridAssignResult
 @TASK_UTILS.register_module()
 class TaskAlignedAssigner(BaseDynamicAssigner):
     """Task-aligned assignment (TOOD, Feng et al., ICCV 2021; YOLOv8), over all scales,
-    from the detached predictions.
+    from the detached predictions. The defaults are YOLOv8's ``TaskAlignedAssigner``
+    (``ultralytics/utils/tal.py``, as ``v8DetectionLoss`` builds it):
 
-    Alignment of a (GT, slot) pair: ``t = score ** alpha * IoU ** beta``, with ``score``
-    the slot's predicted score (objectness x class probability) of the GT's class and IoU
-    that of its predicted box with the GT. Candidates: slots whose cell centre lies inside
-    the GT box (by more than ``eps`` pixels) and within ``center_radius`` cells of its
-    centre (the reach). Positives: each GT's ``topk`` candidates of highest alignment; a
-    slot claimed by several GTs goes to the highest IoU. Soft target of a positive
-    (YOLOv8's normalisation): ``t / max_t * max_iou``, with ``max_t`` and ``max_iou``
-    the largest alignment and IoU among the positives of the same GT.
+    1. Candidates of a GT: the slots whose cell centre lies inside the GT box by more
+       than ``eps`` pixels, anywhere in the box.
+    2. Alignment ``t = score ** alpha * overlap ** beta``: ``score`` the slot's predicted
+       probability of the GT's class (objectness x class here), ``overlap`` the CIoU of
+       its predicted box with the GT, clamped at 0 (``iou_type``).
+    3. Each GT takes the ``topk`` candidates of highest alignment (``topk_over='in_box'``:
+       the top-k is taken among the candidates). Candidates of alignment 0 are not
+       positives (YOLOv8 marks them foreground with target 0, so they get no box loss
+       and the class target of a negative; here they are simply negatives).
+    4. A slot chosen by several GTs goes to the GT of highest overlap among *all* GTs of
+       the image whose box holds it (``conflict='all_gts'``; ties: the first GT).
+    5. Targets: ``t_hat = t / max_t * max_overlap`` with ``max_t`` and ``max_overlap``
+       the largest alignment and overlap among the positives of the same GT: the class
+       target (``cls_target``) and the weight of the box loss (``box_weight``, so the box
+       loss is ``sum(t_hat * loss) / sum(t_hat)``, YOLOv8's normalisation); objectness
+       target 1, as YOLOX does for its IoU-aware class targets.
+
+    TOOD as published: ``topk=13, alpha=1, beta=6, iou_type='iou', topk_over='all',
+    conflict='picking_gts'`` (MMDetection's ``TaskAlignedAssigner``: the top-k over every
+    slot, then only those inside the box; a contested slot to the highest IoU among the
+    GTs that chose it).
+
+    Named switches for the deviations of earlier versions of this toolbox (docs/
+    assigners.md): ``center_radius=2.5`` limits candidates to a window of that many
+    cells (bounded reach); ``iou_type='iou'``; ``keep_zero_alignment=True`` makes
+    candidates of alignment 0 positives; ``conflict='picking_gts'``. And one of the
+    current Ultralytics package: ``min_box_size=16`` raises the sides of smaller GT
+    boxes to 16 pixels about their centre for the candidate test only (ultralytics >=
+    8.4; YOLOv8 as published has none).
 
     Args:
         topk: positives per GT at most (TOOD: 13; YOLOv8: 10).
-        alpha, beta: exponents of the score and the IoU (TOOD: 1, 6; YOLOv8: 0.5, 6).
-        center_radius: see :class:`BaseDynamicAssigner`; reach (-2, 3) by default.
+        alpha, beta: exponents of the score and the overlap (TOOD: 1, 6; YOLOv8: 0.5, 6).
+        iou_type: 'ciou' or 'iou' (``aligned_box_iou`` modes).
+        topk_over: 'in_box' or 'all'.
+        conflict: 'all_gts' or 'picking_gts'.
+        keep_zero_alignment: see above.
+        min_box_size: see above, pixels.
+        center_radius: None (every slot in the box) or a window radius in cells.
         eps: margin in pixels of the centre-inside-GT test, and of the normalisation.
     """
 
     uses_predictions = True
+    declared_targets = ('cls_target', 'obj_target', 'box_weight')
 
-    def __init__(self, topk: int = 13, alpha: float = 1.0, beta: float = 6.0,
-                 center_radius: float = 2.5, eps: float = 1e-9) -> None:
+    def __init__(self, topk: int = 10, alpha: float = 0.5, beta: float = 6.0,
+                 iou_type: str = 'ciou', topk_over: str = 'in_box',
+                 conflict: str = 'all_gts', keep_zero_alignment: bool = False,
+                 min_box_size: Optional[float] = None, center_radius: Optional[float] = None,
+                 eps: float = 1e-9) -> None:
+        for name, value, allowed in (('iou_type', iou_type, ('ciou', 'iou')),
+                                     ('topk_over', topk_over, ('in_box', 'all')),
+                                     ('conflict', conflict, ('all_gts', 'picking_gts'))):
+            if value not in allowed:
+                raise ValueError(f'{name} must be one of {allowed}, got {value!r}')
+        if center_radius is not None and conflict == 'all_gts':
+            raise ValueError("conflict='all_gts' compares all GTs of an image slot by slot, "
+                             "which needs center_radius=None; use conflict='picking_gts' "
+                             "with a window")
         super().__init__(center_radius=center_radius)
         self.topk = topk
         self.alpha = alpha
         self.beta = beta
+        self.iou_type = iou_type
+        self.topk_over = topk_over
+        self.conflict = conflict
+        self.keep_zero_alignment = keep_zero_alignment
+        self.min_box_size = min_box_size
         self.eps = eps
 
     def assign_levels(self, gt_boxes: Tensor, gt_labels: Tensor, batch_idx: Tensor,
                       levels: Sequence[AssignLevel]) -> list[GridAssignResult]:
         if gt_boxes.numel() == 0:
             return self.empty_results(gt_boxes, len(levels))
+        batch_idx = batch_idx.long()
         cand = self.candidates(gt_boxes, levels)
-        iou, pred_scores = self.candidate_ious(cand, gt_boxes, batch_idx, levels)  # (N, K)
-        label = gt_labels.long()[:, None, None].expand(-1, pred_scores.shape[1], 1)
-        score = pred_scores.float().gather(-1, label).squeeze(-1)  # (N, K)
-        align = score.pow(self.alpha) * iou.pow(self.beta)
-        candidate = cand.valid & self.centre_inside_gt(cand, gt_boxes, self.eps)
-
-        ranked = align.masked_fill(~candidate, -1.0)
+        in_box = cand.valid & self.centre_inside_gt(cand, gt_boxes, self.eps,
+                                                    self.min_box_size)
+        pred_boxes = self.gather_levels(cand, batch_idx, levels,
+                                        [lv.pred_boxes for lv in levels])
+        overlap = self.pred_overlaps(pred_boxes, gt_boxes, self.iou_type)
+        score = self.gather_levels(cand, batch_idx, levels, [lv.pred_scores for lv in levels],
+                                   channel=gt_labels.long()).float()
+        align = score.pow(self.alpha) * overlap.pow(self.beta)
+        if self.topk_over == 'in_box':
+            # YOLOv8 computes the metrics only inside the box (0 elsewhere)
+            overlap = overlap * in_box
+            align = align * in_box
+            ranked = align.masked_fill(~in_box, -1.0)
+        else:
+            ranked = align.masked_fill(~cand.valid, -1.0)
         top = ranked.topk(min(self.topk, ranked.shape[1]), dim=1).indices
-        pos = torch.zeros_like(candidate).scatter_(1, top, True) & candidate
-        gt_idx, col = self.resolve(cand, pos, iou, batch_idx, levels)
+        pos = torch.zeros_like(in_box).scatter_(1, top, True) & in_box
+        if not self.keep_zero_alignment:
+            pos &= align > 0
+        if self.conflict == 'all_gts':
+            gt_idx, col = self.resolve_among_all(pos, overlap.masked_fill(~in_box, -1.0),
+                                                 batch_idx)
+            if not self.keep_zero_alignment:  # a winner that did not choose it may have t=0
+                keep = align[gt_idx, col] > 0
+                gt_idx, col = gt_idx[keep], col[keep]
+        else:
+            gt_idx, col = self.resolve(cand, pos, overlap, batch_idx, levels)
 
-        pos_align, pos_iou = align[gt_idx, col], iou[gt_idx, col]
+        pos_align, pos_overlap = align[gt_idx, col], overlap[gt_idx, col]
         max_align = pos_align.new_zeros(gt_boxes.shape[0]).scatter_reduce(
             0, gt_idx, pos_align, reduce='amax')
-        max_iou = pos_iou.new_zeros(gt_boxes.shape[0]).scatter_reduce(
-            0, gt_idx, pos_iou, reduce='amax')
-        target = pos_align / (max_align[gt_idx] + self.eps) * max_iou[gt_idx]
-        return self.to_results(cand, gt_idx, col, batch_idx, len(levels), target=target)
+        max_overlap = pos_overlap.new_zeros(gt_boxes.shape[0]).scatter_reduce(
+            0, gt_idx, pos_overlap, reduce='amax')
+        t_hat = pos_align / (max_align[gt_idx] + self.eps) * max_overlap[gt_idx]
+        return self.to_results(cand, gt_idx, col, batch_idx, len(levels), cls_target=t_hat,
+                               obj_target=torch.ones_like(t_hat), box_weight=t_hat)

@@ -1,16 +1,21 @@
 """The box coder contract: raw per-slot box outputs -> boxes in network-input pixels."""
+import json
 from abc import abstractmethod
 from typing import Any, Optional
 
+import torch
 from torch import Tensor, nn
+
+#: the state-dict key (under the coder's prefix) of the coder's settings
+STATE_KEY = 'coder_settings'
 
 
 class BaseBBoxCoder(nn.Module):
     """Decodes a head's raw box outputs; owned by the head, used in training and inference.
 
     A coder is an ``nn.Module`` with no parameters so that its settings travel in every
-    state dict: :meth:`get_extra_state` writes :meth:`config` into checkpoints under
-    ``<head>.bbox_coder._extra_state``, and loading a checkpoint written by a coder with
+    state dict: :meth:`config` is written into checkpoints under
+    ``<head>.bbox_coder.coder_settings``, and loading a checkpoint written by a coder with
     other settings raises :class:`CoderMismatchError` naming the settings that differ
     (a checkpoint decoded by the wrong coder gives wrong boxes, never an error, so this
     is the only place it can be caught).
@@ -55,17 +60,32 @@ class BaseBBoxCoder(nn.Module):
             return False
         return self.reach[0] <= reach[0] and reach[1] <= self.reach[1]
 
-    # the settings travel in state dicts (checkpoints, EMA copies)
-    def get_extra_state(self) -> dict[str, Any]:
-        return self.config()
+    # the settings travel in state dicts (checkpoints, EMA copies), as a uint8 tensor of
+    # their JSON: a tensor passes every tool that handles state dicts (torch.load with
+    # weights_only, mmengine's EMA which averages only floating tensors, DDP)
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+        encoded = json.dumps(self.config(), sort_keys=True).encode()
+        destination[prefix + STATE_KEY] = torch.tensor(list(encoded), dtype=torch.uint8)
 
-    def set_extra_state(self, state: Any) -> None:
-        mine = self.config()
-        if state != mine:
-            raise CoderMismatchError(mismatch_message(state, mine))
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        saved = state_dict.pop(prefix + STATE_KEY, None)
+        if saved is not None:  # checkpoints written before coders existed have none
+            saved = decode_settings(saved)
+            mine = json.loads(json.dumps(self.config()))  # tuples -> lists, as saved
+            if saved != mine:
+                raise CoderMismatchError(mismatch_message(saved, mine))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
 
     def extra_repr(self) -> str:
         return ', '.join(f'{k}={v!r}' for k, v in self.config().items() if k != 'type')
+
+
+def decode_settings(saved: Tensor) -> Any:
+    """The coder settings saved in a state dict (a uint8 tensor of JSON)."""
+    return json.loads(bytes(saved.tolist()).decode())
 
 
 class CoderMismatchError(ValueError):
