@@ -76,10 +76,8 @@ param_scheduler = [
 ]
 default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=10, max_keep_ckpts=2))
 custom_hooks = [
-    # update_buffers=False: the box coder's settings (a dict in the state dict) break
-    # mmengine's buffer averaging; BN statistics are copied from the model instead
     dict(type='EMAHook', ema_type='MomentumAnnealingEMA', momentum=0.0001, gamma=2000,
-         update_buffers=False, strict_load=False, priority=49),
+         update_buffers=True, strict_load=False, priority=49),
     dict(type='SyncNormStatsHook'),
     dict(type='PipelineSwitchHook', last_epochs=close_mosaic_epochs,
          switch_pipeline=train_pipeline_stage2),

@@ -102,10 +102,8 @@ auto_scale_lr = dict(enable=False, base_batch_size=batch_size)
 
 custom_hooks = [
     # Ultralytics' ModelEMA: decay 0.9999 ramped up over ~2000 updates
-    # update_buffers=False: the box coder's settings (a dict in the state dict) break
-    # mmengine's buffer averaging; BN statistics are copied from the model instead
     dict(type='EMAHook', ema_type='MomentumAnnealingEMA', momentum=0.0001, gamma=2000,
-         update_buffers=False, strict_load=False, priority=49),
+         update_buffers=True, strict_load=False, priority=49),
     dict(type='SyncNormStatsHook'),
     dict(type='PipelineSwitchHook', last_epochs=close_mosaic_epochs,
          switch_pipeline=train_pipeline_stage2),

@@ -17,7 +17,6 @@ from mmengine.analysis.print_helper import complexity_stats_table
 from mmengine.config import DictAction
 
 from yolo_toolbox.apis import init_detector, test_input_size
-from yolo_toolbox.models.detectors.export import hide_extra_state
 
 PARTS = ('backbone', 'neck', 'bbox_head')
 
@@ -38,12 +37,10 @@ def complexity(model: torch.nn.Module, size_hw: tuple[int, int]) -> dict:
     inputs = torch.zeros(1, 3, *size_hw, device=next(model.parameters()).device)
     analyzer = FlopAnalyzer(model, (inputs, ))
     analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-    with hide_extra_state(model):  # a box coder's settings (a dict) are no graph input
-        flops = analyzer.by_module()
-        total = analyzer.total()
+    flops = analyzer.by_module()
     params = parameter_count(model)
     result = {part: (params.get(part, 0), flops.get(part, 0)) for part in PARTS}
-    result['total'] = (params[''], total)
+    result['total'] = (params[''], analyzer.total())
     result['_analyzer'] = analyzer
     return result
 

@@ -41,7 +41,7 @@ from mmengine.config import DictAction
 from yolo_toolbox.apis import init_detector, test_input_size
 from yolo_toolbox.apis.deploy import CLASSES_KEY, compare_outputs, load_backend
 from yolo_toolbox.datasets.transforms import Letterbox
-from yolo_toolbox.models.detectors.export import YOLOExportModel, hide_extra_state
+from yolo_toolbox.models.detectors.export import YOLOExportModel
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -151,12 +151,9 @@ def export(wrapper: torch.nn.Module, example: torch.Tensor, out: str, opset: int
         # warnings are about sizes that are static here (H, W are fixed at export)
         warnings.simplefilter('ignore', DeprecationWarning)
         warnings.simplefilter('ignore', torch.jit.TracerWarning)
-        # hide_extra_state: the box coder's settings (a dict) are no graph input
-        with hide_extra_state(wrapper):
-            torch.onnx.export(wrapper, (example, ), out, input_names=['images'],
-                              output_names=output_names, opset_version=opset,
-                              dynamic_axes=dynamic_axes, do_constant_folding=True,
-                              dynamo=False)
+        torch.onnx.export(wrapper, (example, ), out, input_names=['images'],
+                          output_names=output_names, opset_version=opset,
+                          dynamic_axes=dynamic_axes, do_constant_folding=True, dynamo=False)
     if simplify:
         simplify_onnx(out)
     if classes is not None:

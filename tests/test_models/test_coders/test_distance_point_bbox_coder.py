@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from yolo_toolbox.models.task_modules.coders import CoderMismatchError
+from yolo_toolbox.models.task_modules.coders.base_bbox_coder import decode_settings
 from yolo_toolbox.registry import TASK_UTILS
 
 
@@ -56,7 +57,8 @@ def test_batched_shapes():
 def test_settings_travel_in_state_dicts():
     coder = build(16)
     state = coder.state_dict()
-    assert state['_extra_state'] == dict(type='DistancePointBBoxCoder', reg_max=16)
+    assert decode_settings(state['coder_settings']) == dict(type='DistancePointBBoxCoder',
+                                                            reg_max=16)
     build(16).load_state_dict(state)
     with pytest.raises(CoderMismatchError, match='reg_max'):
         build(8).load_state_dict(state)

@@ -9,8 +9,9 @@ from _tools import load_tool  # tests/_tools.py
 from mmengine.config import Config
 from mmengine.structures import InstanceData
 
-from yolo_toolbox.models.detectors.export import YOLOExportModel, hide_extra_state
+from yolo_toolbox.models.detectors.export import YOLOExportModel
 from yolo_toolbox.models.task_modules.coders import CoderMismatchError
+from yolo_toolbox.models.task_modules.coders.base_bbox_coder import decode_settings
 from yolo_toolbox.registry import MODELS
 from yolo_toolbox.structures import DetDataSample
 
@@ -63,8 +64,8 @@ def test_loss_and_predict_modes():
 
 def test_checkpoint_carries_the_coder():
     state = build().state_dict()
-    assert state['bbox_head.bbox_coder._extra_state'] == dict(type='DistancePointBBoxCoder',
-                                                             reg_max=16)
+    assert decode_settings(state['bbox_head.bbox_coder.coder_settings']) == dict(
+        type='DistancePointBBoxCoder', reg_max=16)
     build().load_state_dict(state)
     with pytest.raises(CoderMismatchError, match='reg_max'):
         build(reg_max=8).load_state_dict(state)
@@ -76,10 +77,7 @@ def test_export_wrapper_traces():
     images = torch.rand(1, 3, 128, 128) * 255
     with torch.no_grad():
         boxes, scores = wrapper(images)
-        with hide_extra_state(wrapper):
-            assert not any(k.endswith('_extra_state') for k in wrapper.state_dict())
-            traced = torch.jit.trace(wrapper, (images, ), check_trace=False)
-        assert any(k.endswith('_extra_state') for k in wrapper.state_dict())  # restored
+        traced = torch.jit.trace(wrapper, (images, ), check_trace=False)
         traced_boxes, traced_scores = traced(images)
     assert boxes.shape == (1, 336, 4) and scores.shape == (1, 336, 3)
     torch.testing.assert_close(traced_boxes, boxes)

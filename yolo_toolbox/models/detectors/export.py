@@ -9,8 +9,7 @@ exactly as the assigner the model was trained with declares.
 (eager or exported): one conv instead of conv + BN, same outputs up to float rounding.
 """
 import copy
-from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Optional
 
 from mmcv.cnn import fuse_conv_bn as _mmcv_fuse_conv_bn
 from torch import Tensor, nn
@@ -31,37 +30,6 @@ def fuse_conv_bn(model: nn.Module) -> nn.Module:
     """
     model.eval()
     return _mmcv_fuse_conv_bn(model)
-
-
-_PLAIN_STATE_CLASSES: dict = {}
-
-
-@contextmanager
-def hide_extra_state(model: nn.Module) -> Iterator[nn.Module]:
-    """Leave every module's extra state (e.g. a box coder's settings, a dict) out of
-    ``model.state_dict()`` while the context is open.
-
-    PyTorch's tracer (``torch.onnx.export(..., dynamo=False)``, mmengine's FLOP counter)
-    passes every state-dict entry to the traced graph as an input and fails on a
-    non-tensor one (``'dict' object has no attribute 'detach'``). Each such module gets,
-    for the duration, a subclass of its class without ``get_extra_state``; the class is
-    restored on exit. The traced graph does not depend on the extra state.
-    """
-    swapped = []
-    for module in model.modules():
-        cls = type(module)
-        if getattr(cls, 'get_extra_state', nn.Module.get_extra_state) is nn.Module.get_extra_state:
-            continue
-        if cls not in _PLAIN_STATE_CLASSES:
-            _PLAIN_STATE_CLASSES[cls] = type(cls.__name__, (cls, ),
-                                             {'get_extra_state': nn.Module.get_extra_state})
-        module.__class__ = _PLAIN_STATE_CLASSES[cls]
-        swapped.append((module, cls))
-    try:
-        yield model
-    finally:
-        for module, cls in swapped:
-            module.__class__ = cls
 
 
 class YOLOExportModel(nn.Module):
