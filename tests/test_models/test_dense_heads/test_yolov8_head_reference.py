@@ -86,10 +86,16 @@ def reference_criterion():
     return ultralytics_loss.v8DetectionLoss(model, tal_topk=10)
 
 
-def test_losses_equal_v8_detection_loss():
+@pytest.mark.parametrize('assigner', [
+    dict(type='UltralyticsTALForTest'),
+    # ours, with the candidate rule of the installed Ultralytics (>= 8.4: small GTs widened
+    # to 16 px for the in-box test): the whole loss, assignment included, is the reference's
+    dict(type='TaskAlignedAssigner', topk=10, alpha=0.5, beta=6.0, min_box_size=16),
+], ids=['ultralytics_assigner', 'our_assigner'])
+def test_losses_equal_v8_detection_loss(assigner):
     torch.manual_seed(0)
     head = MODELS.build(dict(type='YOLOv8Head', num_classes=NUM_CLASSES, in_channels=IN_CHANNELS,
-                             assigner=dict(type='UltralyticsTALForTest')))
+                             assigner=assigner))
     head.init_weights()
     gen = torch.Generator().manual_seed(1)
     feats = [torch.randn(2, c, 128 // s, 128 // s, generator=gen)
