@@ -14,6 +14,7 @@ sigmoids in [0, 1]: 1e-4.
 import importlib.util
 import json
 import os.path as osp
+import warnings
 
 import cv2
 import numpy as np
@@ -286,3 +287,22 @@ def test_int8_calibration_errors_name_the_problem(tmp_path):
     cfg.train_dataloader.dataset.data_root = str(tmp_path / 'no_voc') + '/'
     with pytest.raises(SystemExit, match='--calib-dir'):
         export.calibration_paths(cfg, None, 4)
+
+
+@pytest.mark.parametrize('backend', ['onnxruntime', 'openvino'])
+def test_exports_carry_the_box_coder_settings(tiny, tmp_path, backend):
+    from yolo_toolbox.apis.deploy import init_backend_detector, load_backend
+    config, _, onnx_path, xml, _ = tiny
+    if backend == 'openvino' and xml is None:
+        pytest.skip('openvino is an optional deployment dependency')
+    path = onnx_path if backend == 'onnxruntime' else xml
+    runner = load_backend(path, backend)
+    expected = init_detector(config).bbox_head.bbox_coder.config()
+    assert runner.coder == {**expected, 'centre_reach': list(expected['centre_reach'])}
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # the same coder: no warning
+        init_backend_detector(config, path, backend)
+    # a config whose coder differs: the export's boxes stay right, the mismatch is named
+    with pytest.warns(UserWarning, match=r"wh_decode 'sigmoid_square' \(export\) vs 'exp'"):
+        init_backend_detector(config, path, backend,
+                              cfg_options={'model.bbox_head.bbox_coder.wh_decode': 'exp'})

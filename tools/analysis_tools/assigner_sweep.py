@@ -12,12 +12,15 @@ do not reach part of its runs (delete the copy to start over). Each (assigner, s
 trained by ``tools/train.py`` (through ``tools/dist_train.sh`` with ``--launcher pytorch``,
 under ``srun`` with ``--launcher slurm``) in ``DIR/<assigner>/seed<seed>``, from a generated
 config ``DIR/<assigner>/seed<seed>.py`` that inherits the copy and changes only the
-assigner, the seed and (with ``--epochs``) the schedule's length, so every run sees the same
+assigner with its box coder (``default_coder()``: the coder its head would build; the
+configured assigner keeps the configured coder), the seed and (with ``--epochs``) the
+schedule's length, so every run sees the same
 data, pipeline and schedule. Validation runs every ``--val-interval`` epochs. A run that
 finished has ``sweep_result.json`` and is not trained again; an interrupted one is resumed
 from its last checkpoint. Then ``DIR/assigner_sweep.md`` gets the table (mean ±
 std over seeds): mAP@0.5, mAP@0.5:0.95, AP small / medium / large (last validation),
-positives per GT and GTs without a positive (mean over training, logged by the head),
+positives per GT, their mean IoU with their GT and GTs without a positive (mean over
+training, logged by the head),
 assignment ms per batch (``assign_levels`` on ``--bench-gts`` random GTs per image, the
 run's batch size and input size), train images/s and wall time; ``DIR/assigner_sweep.png``
 the mAP@0.5 per epoch, one line per assigner (mean over seeds, band = min..max).
@@ -53,7 +56,8 @@ METRICS = ('mAP_50', 'mAP_50_95', 'mAP_s', 'mAP_m', 'mAP_l')
 COLUMNS = (('mAP_50', 'mAP@0.5', '{:.3f}'), ('mAP_50_95', 'mAP@0.5:0.95', '{:.3f}'),
            ('mAP_s', 'AP small', '{:.3f}'), ('mAP_m', 'AP medium', '{:.3f}'),
            ('mAP_l', 'AP large', '{:.3f}'), ('pos_per_gt', 'pos/GT', '{:.1f}'),
-           ('gts_no_pos', 'GTs w/o pos', '{:.1%}'), ('assign_ms', 'assign ms/batch', '{:.1f}'),
+           ('pos_iou', 'pos IoU', '{:.2f}'), ('gts_no_pos', 'GTs w/o pos', '{:.1%}'),
+           ('assign_ms', 'assign ms/batch', '{:.1f}'),
            ('train_img_s', 'train img/s', '{:.1f}'), ('wall_s', 'wall (min)', '{:.1f}'))
 
 
@@ -138,9 +142,15 @@ def write_run_config(path: str, config: str, cfg, assigner_cfg: dict, seed: int,
     with this assigner, seed and schedule. (Not inside the run's work dir, where the
     runner saves its expanded copy under the same name.)"""
     max_epochs = epochs or cfg.train_cfg.max_epochs
+    # each assigner with its own box coder (the one its head would build for it), unless
+    # it is the configured assigner, which keeps the configured coder
+    head = cfg.model.bbox_head
+    coder = (head.get('bbox_coder') if dict(assigner_cfg) == dict(head.get('assigner') or {})
+             else TASK_UTILS.build(dict(assigner_cfg)).default_coder())
+    coder_line = '' if coder is None else f', bbox_coder=dict(_delete_=True, **{dict(coder)!r})'
     lines = [f'_base_ = {osp.abspath(config)!r}',
              f'model = dict(bbox_head=dict(assigner=dict(_delete_=True, '
-             f'**{dict(assigner_cfg)!r})))',
+             f'**{dict(assigner_cfg)!r}){coder_line}))',
              f'train_cfg = dict(max_epochs={max_epochs}, val_interval={val_interval})',
              f'randomness = dict(seed={seed})',
              # every epoch a checkpoint (resume) but only the last kept
@@ -148,7 +158,7 @@ def write_run_config(path: str, config: str, cfg, assigner_cfg: dict, seed: int,
              "save_best=None))",
              # the head's assignment statistics averaged like the losses
              "log_processor = dict(mean_pattern=r'.*(loss|time|data_time|grad_norm|_s\\d+|"
-             "num_pos|pos_per_gt|gts_no_pos).*')"]
+             "num_pos|pos_per_gt|pos_iou|gts_no_pos).*')"]
     if epochs and cfg.get('param_scheduler'):
         schedulers = cfg.param_scheduler
         schedulers = [schedulers] if isinstance(schedulers, dict) else schedulers
@@ -194,7 +204,7 @@ def summarise_logs(entries: Sequence[dict], images_per_iter: int) -> dict:
     for metric in METRICS:
         value = last.get(metric, math.nan)
         out[metric] = math.nan if value is None or value < 0 else value  # -1: undefined
-    for key in ('pos_per_gt', 'gts_no_pos'):
+    for key in ('pos_per_gt', 'pos_iou', 'gts_no_pos'):
         values = [e[key] for e in train if key in e]
         out[key] = statistics.mean(values) if values else math.nan
     times = [e['time'] for e in train if 'time' in e]
@@ -268,7 +278,7 @@ def format_table(results: dict) -> str:
         cells = [name, str(len(runs))]
         for key, _, fmt in COLUMNS:
             scale = 1 / 60 if key == 'wall_s' else 1
-            mean, std = mean_std([r[key] * scale for r in runs])
+            mean, std = mean_std([r.get(key, math.nan) * scale for r in runs])
             if math.isnan(mean):
                 cells.append('–')
             elif len(runs) > 1:

@@ -39,7 +39,7 @@ import torch
 from mmengine.config import DictAction
 
 from yolo_toolbox.apis import init_detector, test_input_size
-from yolo_toolbox.apis.deploy import CLASSES_KEY, compare_outputs, load_backend
+from yolo_toolbox.apis.deploy import CLASSES_KEY, CODER_KEY, compare_outputs, load_backend
 from yolo_toolbox.datasets.transforms import Letterbox
 from yolo_toolbox.models.detectors.export import YOLOExportModel
 
@@ -137,9 +137,10 @@ def median_ms(fn, runs: int, warmup: int = 3) -> float:
 
 def export(wrapper: torch.nn.Module, example: torch.Tensor, out: str, opset: int = 17,
            dynamic_batch: bool = False, simplify: bool = True,
-           classes: Optional[Sequence[str]] = None) -> list[str]:
+           classes: Optional[Sequence[str]] = None, coder: Optional[dict] = None) -> list[str]:
     """Trace ``wrapper`` to ``out`` with the TorchScript-based exporter, simplify the graph
-    (:func:`simplify_onnx`) and store ``classes`` in its metadata; returns output names."""
+    (:func:`simplify_onnx`) and store ``classes`` and the box coder's settings ``coder``
+    (the decoding traced into the graph) in its metadata; returns output names."""
     output_names = ['dets'] if wrapper.with_nms else ['boxes', 'scores']
     dynamic_axes = None
     if dynamic_batch:
@@ -156,11 +157,17 @@ def export(wrapper: torch.nn.Module, example: torch.Tensor, out: str, opset: int
                           dynamic_axes=dynamic_axes, do_constant_folding=True, dynamo=False)
     if simplify:
         simplify_onnx(out)
+    metadata = {}
     if classes is not None:
+        metadata[CLASSES_KEY] = json.dumps(list(classes))
+    if coder is not None:
+        metadata[CODER_KEY] = json.dumps(coder, sort_keys=True)
+    if metadata:
         import onnx
         model = onnx.load(out)
-        entry = model.metadata_props.add()
-        entry.key, entry.value = CLASSES_KEY, json.dumps(list(classes))
+        for key, value in metadata.items():
+            entry = model.metadata_props.add()
+            entry.key, entry.value = key, value
         onnx.save(model, out)
     return output_names
 
@@ -179,9 +186,10 @@ def simplify_onnx(path: str) -> bool:
     return True
 
 
-def export_openvino(onnx_path: str, xml_path: str, classes: Optional[Sequence[str]] = None
-                    ) -> str:
-    """Convert an exported .onnx to OpenVINO IR (``xml_path`` + .bin, fp32 weights)."""
+def export_openvino(onnx_path: str, xml_path: str, classes: Optional[Sequence[str]] = None,
+                    coder: Optional[dict] = None) -> str:
+    """Convert an exported .onnx to OpenVINO IR (``xml_path`` + .bin, fp32 weights), with
+    the class names and the box coder's settings in its rt_info."""
     try:
         import openvino as ov
     except ImportError as e:
@@ -190,6 +198,8 @@ def export_openvino(onnx_path: str, xml_path: str, classes: Optional[Sequence[st
     model = ov.convert_model(onnx_path)
     if classes is not None:
         model.set_rt_info(json.dumps(list(classes)), [CLASSES_KEY])
+    if coder is not None:
+        model.set_rt_info(json.dumps(coder, sort_keys=True), [CODER_KEY])
     ov.save_model(model, xml_path, compress_to_fp16=False)
     return xml_path
 
@@ -316,8 +326,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     example = network_input(args.image, size_hw)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     classes = list(model.dataset_meta.get('classes', ()))
+    coder = model.bbox_head.bbox_coder.config()
     output_names = export(wrapper, example.to(args.device), args.out, args.opset,
-                          args.dynamic_batch, simplify=not args.no_simplify, classes=classes)
+                          args.dynamic_batch, simplify=not args.no_simplify, classes=classes,
+                          coder=coder)
     exports = {'onnxruntime': args.out}
     print(f'exported {args.out}: input images (B, 3, {size_hw[0]}, {size_hw[1]}) BGR 0-255, '
           f'outputs {output_names}, opset {args.opset}'
@@ -325,7 +337,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
           + ('' if args.no_fuse_bn else ', BN folded')
           + ('' if args.no_simplify else ', simplified'))
     if args.openvino or args.int8:
-        xml = export_openvino(args.out, osp.splitext(args.out)[0] + '.xml', classes)
+        xml = export_openvino(args.out, osp.splitext(args.out)[0] + '.xml', classes, coder)
         exports['openvino'] = xml
         print(f'exported {xml} (OpenVINO IR, fp32)')
     if args.int8:

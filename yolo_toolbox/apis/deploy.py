@@ -16,6 +16,7 @@ the pip command.
 """
 import copy
 import json
+import warnings
 from typing import Optional, Sequence
 
 import numpy as np
@@ -28,6 +29,8 @@ BACKENDS = ('onnxruntime', 'openvino')
 OPENVINO_PRECISIONS = ('auto', 'f32', 'bf16')
 # where the exporter stores the class names: ONNX metadata_props key, OpenVINO rt_info path
 CLASSES_KEY = 'yolo_toolbox_classes'
+# where it stores the box coder's settings (the decoding traced into the graph)
+CODER_KEY = 'yolo_toolbox_bbox_coder'
 
 
 def _import(name: str):
@@ -57,6 +60,7 @@ class OnnxRuntimeModel:
         self.output_names = [o.name for o in self.session.get_outputs()]
         meta = self.session.get_modelmeta().custom_metadata_map
         self.classes = tuple(json.loads(meta[CLASSES_KEY])) if CLASSES_KEY in meta else None
+        self.coder = json.loads(meta[CODER_KEY]) if CODER_KEY in meta else None
 
     def __call__(self, images: np.ndarray) -> list[np.ndarray]:
         return self.session.run(None, {self.input_name: images})
@@ -98,6 +102,9 @@ class OpenVINOModel:
         self.classes = None
         if model.has_rt_info([CLASSES_KEY]):
             self.classes = tuple(json.loads(model.get_rt_info([CLASSES_KEY]).astype(str)))
+        self.coder = None
+        if model.has_rt_info([CODER_KEY]):
+            self.coder = json.loads(model.get_rt_info([CODER_KEY]).astype(str))
 
     def __call__(self, images: np.ndarray) -> list[np.ndarray]:
         results = self.request.infer({0: images})
@@ -207,11 +214,29 @@ def init_backend_detector(config, model_file: str, backend: str,
     if 'pretrained' in model_cfg.get('backbone', {}):
         model_cfg.backbone.pretrained = None
     head = MODELS.build(model_cfg).bbox_head.eval()
+    check_exported_coder(getattr(runner, 'coder', None), head, model_file)
     if runner.classes and len(runner.classes) == head.num_classes:
         dataset_meta = dict(classes=runner.classes)
     else:
         dataset_meta = dataset_meta_from_config(cfg, head.num_classes)
     return BackendDetector(runner, cfg, head, dataset_meta)
+
+
+def check_exported_coder(exported: Optional[dict], head, model_file: str) -> None:
+    """Warn where the box coder traced into an exported model differs from the config's:
+    the exported boxes are right (their decoding is in the graph), but the config does not
+    describe the model, so its other settings may not either."""
+    coder = getattr(head, 'bbox_coder', None)
+    if exported is None or coder is None:
+        return
+    mine = json.loads(json.dumps(coder.config(), sort_keys=True))
+    if exported != mine:
+        diffs = '; '.join(f'{k} {exported.get(k)!r} (export) vs {mine.get(k)!r} (config)'
+                          for k in sorted(set(exported) | set(mine))
+                          if exported.get(k) != mine.get(k))
+        warnings.warn(f'{model_file} was exported with another box coder than the config '
+                      f'names ({diffs}); its boxes are decoded in the graph as exported, '
+                      'but check that the config is the one it was trained with')
 
 
 def compare_outputs(reference: Sequence[np.ndarray], outputs: Sequence[np.ndarray],

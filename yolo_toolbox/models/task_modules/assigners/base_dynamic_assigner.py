@@ -179,7 +179,7 @@ class BaseDynamicAssigner(BaseGridAssigner):
         with ``channel`` (N,) only that channel of each GT's row, (N, K) (no (N, K, D)
         tensor is built, e.g. the score of the GT's class)."""
         values = []
-        for (cols, flat), value_map in zip(self.flat_slot_index(cand, batch_idx, levels), maps):
+        for (_cols, flat), value_map in zip(self.flat_slot_index(cand, batch_idx, levels), maps):
             value_map = value_map.reshape(-1, value_map.shape[-1])
             if channel is None:
                 values.append(value_map.index_select(0, flat.reshape(-1)).view(
