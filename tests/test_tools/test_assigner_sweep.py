@@ -119,5 +119,6 @@ def test_sweep_runs_on_the_anchor_free_head(tmp_path):
                                       seed=0, epochs=2, val_interval=1)
         run_cfg = Config.fromfile(path)
         assert run_cfg.model.bbox_head.assigner.type == assigner_cfg['type']
+        assert run_cfg.model.bbox_head.bbox_coder.type == 'DistancePointBBoxCoder'
         assert all(s['end'] <= 2 for s in run_cfg.param_scheduler)
         MODELS.build(run_cfg.model)

@@ -72,6 +72,10 @@ class YOLOv8Head(PostProcessMixin, BaseModule):
         test_cfg: ``score_thr``, ``nms_iou_thr``, ``max_per_img``, ``nms_pre``.
     """
 
+    #: the box coder is the head's own (a distance coder reaches every positive), not one
+    #: chosen per assigner; tools/analysis_tools/assigner_sweep.py keeps it for every run
+    coder_follows_assigner = False
+
     def __init__(self,
                  num_classes: int,
                  in_channels: Sequence[int],
