@@ -101,3 +101,24 @@ def test_table_has_mean_and_std_over_seeds():
 
 if __name__ == '__main__':
     pytest.main([__file__])
+
+
+def test_sweep_runs_on_the_anchor_free_head(tmp_path):
+    """The 2-D study: every assigner on YOLOv8Head too (run configs build; the assignment
+    benchmark sees one point per cell as the anchor (stride, stride))."""
+    from yolo_toolbox.analysis import head_anchors_strides
+    from yolo_toolbox.registry import MODELS
+    sweep = load_sweep()
+    config = osp.join(REPO, 'configs', 'yolov8', 'yolov8_n_256_small_data.py')
+    cfg = sweep.load_config(config)
+    anchors, strides = head_anchors_strides(cfg)
+    assert strides == (8, 16, 32) and anchors.tolist() == [[[8, 8]], [[16, 16]], [[32, 32]]]
+    for name, assigner_cfg in sweep.assigner_configs(['tal', 'simota', 'atss', 'nearby'],
+                                                     cfg).items():
+        path = sweep.write_run_config(str(tmp_path / f'{name}.py'), config, cfg, assigner_cfg,
+                                      seed=0, epochs=2, val_interval=1)
+        run_cfg = Config.fromfile(path)
+        assert run_cfg.model.bbox_head.assigner.type == assigner_cfg['type']
+        assert run_cfg.model.bbox_head.bbox_coder.type == 'DistancePointBBoxCoder'
+        assert all(s['end'] <= 2 for s in run_cfg.param_scheduler)
+        MODELS.build(run_cfg.model)

@@ -47,7 +47,7 @@ from mmengine.config import DictAction
 
 from yolo_toolbox.analysis import head_anchors_strides, load_config, random_gt, resolve_assigners
 from yolo_toolbox.models.task_modules.assigners import ASSIGNER_ALIASES
-from yolo_toolbox.registry import TASK_UTILS
+from yolo_toolbox.registry import MODELS, TASK_UTILS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RESULT_FILE = 'sweep_result.json'
@@ -144,8 +144,12 @@ def write_run_config(path: str, config: str, cfg, assigner_cfg: dict, seed: int,
     max_epochs = epochs or cfg.train_cfg.max_epochs
     # each assigner with its own box coder (the one its head would build for it), unless
     # it is the configured assigner, which keeps the configured coder
+    # (a head whose coder does not follow the assigner, ``coder_follows_assigner = False``
+    # such as YOLOv8Head's distance coder, keeps its configured coder for every assigner)
     head = cfg.model.bbox_head
-    coder = (head.get('bbox_coder') if dict(assigner_cfg) == dict(head.get('assigner') or {})
+    keep_coder = (dict(assigner_cfg) == dict(head.get('assigner') or {})
+                  or not getattr(MODELS.get(head['type']), 'coder_follows_assigner', True))
+    coder = (head.get('bbox_coder') if keep_coder
              else TASK_UTILS.build(dict(assigner_cfg)).default_coder())
     coder_line = '' if coder is None else f', bbox_coder=dict(_delete_=True, **{dict(coder)!r})'
     lines = [f'_base_ = {osp.abspath(config)!r}',

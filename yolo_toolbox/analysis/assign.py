@@ -35,11 +35,16 @@ Candidates = tuple[Tensor, Tensor, Tensor, Tensor, Tensor]
 
 def head_anchors_strides(cfg: Config) -> tuple[Tensor, tuple[int, ...]]:
     """Anchors (S, A, 2) w, h in input pixels and strides (S,) of ``cfg.model.bbox_head``;
-    a key the config leaves out takes the head class's default, as in the model."""
+    a key the config leaves out takes the head class's default, as in the model. An
+    anchor-free head (no ``anchors`` argument, e.g. YOLOv8Head) has one point per cell,
+    which assigners see as the anchor (stride, stride)."""
     head_cfg = cfg.model.bbox_head
     defaults = inspect.signature(MODELS.get(head_cfg['type'])).parameters
-    anchors = head_cfg.get('anchors', defaults['anchors'].default)
     strides = head_cfg.get('strides', defaults['strides'].default)
+    if 'anchors' in head_cfg or 'anchors' in defaults:
+        anchors = head_cfg.get('anchors', defaults['anchors'].default)
+    else:
+        anchors = [[(stride, stride)] for stride in strides]
     anchors = torch.tensor(anchors, dtype=torch.float32)
     if anchors.ndim != 3 or anchors.shape[0] != len(strides):
         raise ValueError(f'anchors must be one list of (w, h) per scale, {len(strides)} scales; '

@@ -106,3 +106,35 @@ def test_focal_loss_default_is_unbalanced_and_old_constant_alpha_is_refused():
     assert torch.allclose(doubled(logits, targets), 2 * plain(logits, targets))
     with pytest.raises(ValueError, match='loss_weight=2.0'):
         MODELS.build(dict(type='FocalLoss', alpha=2.0))
+
+
+# ---------------------------------------------------------------- distribution focal loss
+def test_dfl_hand_worked():
+    dfl = MODELS.build(dict(type='DistributionFocalLoss', reduction='none'))
+    # uniform over 4 bins: every CE is log 4, and the two weights sum to 1
+    assert dfl(torch.zeros(1, 4), torch.tensor([2.3])).item() == pytest.approx(math.log(4))
+    # probs (0.1, 0.6, 0.2, 0.1), target 1.25: 0.75 * CE(bin 1) + 0.25 * CE(bin 2)
+    logits = torch.tensor([[0.1, 0.6, 0.2, 0.1]]).log()
+    expected = 0.75 * -math.log(0.6) + 0.25 * -math.log(0.2)
+    assert dfl(logits, torch.tensor([1.25])).item() == pytest.approx(expected, rel=1e-5)
+    # an integer target is plain cross-entropy on its bin
+    assert dfl(logits, torch.tensor([1.0])).item() == pytest.approx(-math.log(0.6), rel=1e-5)
+
+
+def test_dfl_is_smallest_at_the_matching_split():
+    target = torch.tensor([1.3])
+    best = torch.tensor([[1e-6, 0.7, 0.3, 1e-6]]).log()
+    worse = torch.tensor([[1e-6, 0.5, 0.5, 1e-6]]).log()
+    dfl = MODELS.build(dict(type='DistributionFocalLoss'))
+    assert dfl(best, target) < dfl(worse, target)
+    assert dfl(torch.zeros(0, 4), torch.zeros(0)).item() == 0
+
+
+def test_dfl_matches_ultralytics_when_installed():
+    ref = pytest.importorskip('ultralytics.utils.loss')
+    gen = torch.Generator().manual_seed(0)
+    logits = torch.randn(12, 16, generator=gen)
+    target = torch.rand(12, generator=gen) * 14.9
+    ours = MODELS.build(dict(type='DistributionFocalLoss', reduction='none'))(logits, target)
+    theirs = ref.DFLoss(16)(logits.view(3, 4, 16).reshape(-1, 16), target.view(3, 4))
+    assert torch.allclose(ours.view(3, 4).mean(-1), theirs.squeeze(-1), atol=1e-5)
