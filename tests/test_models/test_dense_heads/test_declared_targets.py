@@ -32,9 +32,9 @@ class FixedTargetsAssigner(BaseGridAssigner):
                                    for k, v in self.targets.items()})
 
 
-def losses(**assigner):
+def losses(cls_target_on='objectness', **assigner):
     head = MODELS.build(dict(
-        type='YOLOHead', num_classes=3, in_channels=IN_CHANNELS,
+        type='YOLOHead', num_classes=3, in_channels=IN_CHANNELS, cls_target_on=cls_target_on,
         assigner=dict(type='FixedTargetsAssigner', **assigner),
         loss_obj=dict(type='FocalLoss', gamma=0.0), loss_cls=dict(type='FocalLoss', gamma=0.0),
         loss_bbox=dict(type='IoULoss', mode='ciou')))
@@ -45,7 +45,7 @@ def losses(**assigner):
     return head, preds, head.loss_by_feat(preds, GT)
 
 
-def expected(head, preds, obj=None, cls=None, weight=None):
+def expected(head, preds, obj=None, cls=None, weight=None, cls_target_on='objectness'):
     """The stride-8 losses worked out from the definitions."""
     pred = preds[0]
     slots = (torch.tensor([0, 0]), torch.tensor([0, 2]), torch.tensor([5, 8]), torch.tensor([4, 9]))
@@ -59,9 +59,12 @@ def expected(head, preds, obj=None, cls=None, weight=None):
     iou = aligned_box_iou(cxcywh_to_xyxy(boxes), cxcywh_to_xyxy(gt)).clamp(0, 1).detach()
     obj_target = torch.zeros_like(pred[..., 0])
     obj_target[slots] = iou if obj is None else torch.tensor(obj)
+    on_class = cls is not None and cls_target_on == 'class'
+    if cls is not None and not on_class:  # the quality goes into the objectness target
+        obj_target[slots] = obj_target[slots] * torch.tensor(cls)
     loss_obj = F.binary_cross_entropy_with_logits(pred[..., 0], obj_target)
     cls_target = torch.zeros(2, 3)
-    cls_target[torch.arange(2), torch.tensor([1, 2])] = 1.0 if cls is None else torch.tensor(cls)
+    cls_target[torch.arange(2), torch.tensor([1, 2])] = torch.tensor(cls) if on_class else 1.0
     loss_cls = F.binary_cross_entropy_with_logits(pos[:, 5:], cls_target)
     return loss_obj, loss_bbox, loss_cls
 
@@ -72,9 +75,10 @@ def expected(head, preds, obj=None, cls=None, weight=None):
     dict(obj=[1.0, 1.0], cls=[0.9, 0.1], weight=[0.9, 0.1]),  # YOLOv8: t_hat weights the box
     dict(obj=[0.6, 0.3], weight=[0.6, 0.3]),  # ATSS: centerness as quality and box weight
 ])
-def test_declared_targets_are_the_losses_targets(targets):
-    head, preds, out = losses(**targets)
-    loss_obj, loss_bbox, loss_cls = expected(head, preds, **targets)
+@pytest.mark.parametrize('cls_target_on', ['objectness', 'class'])
+def test_declared_targets_are_the_losses_targets(targets, cls_target_on):
+    head, preds, out = losses(cls_target_on, **targets)
+    loss_obj, loss_bbox, loss_cls = expected(head, preds, cls_target_on=cls_target_on, **targets)
     assert out['obj_s8'].item() == pytest.approx(loss_obj.item(), rel=1e-5)
     assert out['bbox_s8'].item() == pytest.approx(loss_bbox.item(), rel=1e-5)
     assert out['cls_s8'].item() == pytest.approx(loss_cls.item(), rel=1e-5)
