@@ -48,6 +48,25 @@ def test_run_config_changes_only_assigner_seed_and_schedule(tmp_path):
     # nearby_grid keeps the configured thresholds
     assert sweep.assigner_configs(['nearby_grid'], cfg)['nearby_grid'] == dict(
         type='NearbyGridAssigner', match_iou_thres=0.0625, filter_by_max_iou=True)
+    # each assigner with the coder its head builds for it
+    assert run.model.bbox_head.bbox_coder == dict(type='YOLOXBBoxCoder', wh_base='anchor')
+
+
+def test_assigner_options_reach_only_their_assigner(tmp_path):
+    sweep = load_sweep()
+    options = sweep.parse_assigner_options(['tal:model.bbox_head.loss_obj.gamma=0.0',
+                                            'tal:model.bbox_head.cls_target_on=class'])
+    assert options == {'tal': {'loss_obj': {'gamma': 0.0}, 'cls_target_on': 'class'}}
+    base = write_tiny_config(str(tmp_path), str(tmp_path / 'data'), max_epochs=3)
+    cfg = sweep.load_config(base)
+    tal = sweep.assigner_configs(['tal'], cfg)['tal']
+    run = Config.fromfile(sweep.write_run_config(str(tmp_path / 'run.py'), base, cfg, tal, 0,
+                                                 None, 1, options['tal']))
+    head = run.model.bbox_head
+    assert head.loss_obj.gamma == 0.0 and head.loss_obj.type == cfg.model.bbox_head.loss_obj.type
+    assert head.cls_target_on == 'class' and head.assigner == dict(type='TaskAlignedAssigner')
+    with pytest.raises(SystemExit, match='NAME:model.bbox_head'):
+        sweep.parse_assigner_options(['tal:optim_wrapper.lr=1'])
 
 
 def test_tiny_sweep_trains_tabulates_plots_and_resumes(tmp_path):

@@ -13,8 +13,10 @@ trained by ``tools/train.py`` (through ``tools/dist_train.sh`` with ``--launcher
 under ``srun`` with ``--launcher slurm``) in ``DIR/<assigner>/seed<seed>``, from a generated
 config ``DIR/<assigner>/seed<seed>.py`` that inherits the copy and changes only the
 assigner with its box coder (``default_coder()``: the coder its head would build; the
-configured assigner keeps the configured coder), the seed and (with ``--epochs``) the
-schedule's length, so every run sees the same
+configured assigner keeps the configured coder), the head settings given for it with
+``--assigner-options NAME:model.bbox_head.KEY=VALUE`` (e.g. the plain-BCE losses its
+targets were made for), the seed and (with ``--epochs``) the schedule's length, so every
+run sees the same
 data, pipeline and schedule. Validation runs every ``--val-interval`` epochs. A run that
 finished has ``sweep_result.json`` and is not trained again; an interrupted one is resumed
 from its last checkpoint. Then ``DIR/assigner_sweep.md`` gets the table (mean ±
@@ -29,6 +31,7 @@ Short names: ``yolo_toolbox.models.task_modules.assigners.ASSIGNER_ALIASES`` (an
 ``single``, ``nearby``, ``all``); any registered assigner name or ``config`` works too.
 """
 import argparse
+import ast
 import glob
 import importlib.util
 import json
@@ -85,6 +88,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='config overrides of every run (key=value), saved with the '
                              'config copy at the first start')
+    parser.add_argument('--assigner-options', nargs='+', default=[], metavar='NAME:KEY=VALUE',
+                        help='a head setting for one assigner only, e.g. "tal:model.bbox_head.'
+                             'loss_obj.gamma=0.0" (the losses its targets were made for); '
+                             'keys under model.bbox_head, values as Python literals')
     parser.add_argument('--bench-gts', type=int, default=50,
                         help='random GTs per image for the assignment timing')
     parser.add_argument('--bench-repeat', type=int, default=5, help='timed assignments')
@@ -136,8 +143,31 @@ def fit_schedule(schedulers: Sequence[dict], old_epochs: int, new_epochs: int) -
     return fitted
 
 
+def parse_assigner_options(items: Sequence[str]) -> dict:
+    """``['tal:model.bbox_head.loss_obj.gamma=0.0', ...]`` -> ``{'tal': {'loss_obj':
+    {'gamma': 0.0}}}``: nested head settings per assigner name."""
+    out: dict = {}
+    for item in items:
+        name, sep, assignment = item.partition(':')
+        key, eq, value = assignment.partition('=')
+        prefix = 'model.bbox_head.'
+        if not (sep and eq and key.startswith(prefix) and len(key) > len(prefix)):
+            raise SystemExit(f'--assigner-options {item!r}: write NAME:model.bbox_head.KEY=VALUE')
+        try:
+            value = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            pass  # a bare string
+        node = out.setdefault(name, {})
+        *parents, leaf = key[len(prefix):].split('.')
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out
+
+
 def write_run_config(path: str, config: str, cfg, assigner_cfg: dict, seed: int,
-                     epochs: Optional[int], val_interval: int) -> str:
+                     epochs: Optional[int], val_interval: int,
+                     head_options: Optional[dict] = None) -> str:
     """Write the config of one run to ``path``: ``config`` (whose contents are ``cfg``)
     with this assigner, seed and schedule. (Not inside the run's work dir, where the
     runner saves its expanded copy under the same name.)"""
@@ -151,10 +181,11 @@ def write_run_config(path: str, config: str, cfg, assigner_cfg: dict, seed: int,
                   or not getattr(MODELS.get(head['type']), 'coder_follows_assigner', True))
     coder = (head.get('bbox_coder') if keep_coder
              else TASK_UTILS.build(dict(assigner_cfg)).default_coder())
-    coder_line = '' if coder is None else f', bbox_coder=dict(_delete_=True, **{dict(coder)!r})'
+    head_patch = {**(head_options or {}), 'assigner': {'_delete_': True, **dict(assigner_cfg)}}
+    if coder is not None:
+        head_patch['bbox_coder'] = {'_delete_': True, **dict(coder)}
     lines = [f'_base_ = {osp.abspath(config)!r}',
-             f'model = dict(bbox_head=dict(assigner=dict(_delete_=True, '
-             f'**{dict(assigner_cfg)!r}){coder_line}))',
+             f'model = dict(bbox_head={head_patch!r})',
              f'train_cfg = dict(max_epochs={max_epochs}, val_interval={val_interval})',
              f'randomness = dict(seed={seed})',
              # every epoch a checkpoint (resume) but only the last kept
@@ -242,7 +273,8 @@ def run_one(args: argparse.Namespace, cfg, name: str, assigner_cfg: dict, seed: 
             return json.load(f)
     os.makedirs(run_dir, exist_ok=True)
     run_config = write_run_config(f'{run_dir}.py', args.base_config, cfg, assigner_cfg, seed,
-                                  args.epochs, args.val_interval)
+                                  args.epochs, args.val_interval,
+                                  parse_assigner_options(args.assigner_options).get(name))
     cmd = train_command(args, run_config, run_dir)
     print(f'[assigner_sweep] {name} seed {seed}: {shlex.join(cmd)}', flush=True)
     wall_path = osp.join(run_dir, 'sweep_wall.json')  # seconds of earlier, interrupted tries
