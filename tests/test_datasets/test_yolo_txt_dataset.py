@@ -118,7 +118,6 @@ def test_names_as_dict_relative_path_and_data_root_without_yaml(tmp_path):
     ('3 0.5 0.5 0.25 0.5', 'class id 3 is out of range.*3 classes', ValueError),
     ('cat 0.5 0.5 0.25 0.5', 'expected an integer class id', ValueError),
     ('0 nan 0.5 0.25 0.5', 'must be finite', ValueError),
-    ('0 0.5 0.5 0.25 -0.5', 'negative width or height', ValueError),
 ])
 def test_bad_label_lines_name_the_file_and_line(tmp_path, line, error, exc):
     data_yaml = make_ultralytics_set(tmp_path)
@@ -126,6 +125,20 @@ def test_bad_label_lines_name_the_file_and_line(tmp_path, line, error, exc):
     label.write_text('1 0.5 0.5 0.25 0.5\n' + line + '\n')
     with pytest.raises(exc, match=re.escape(f'{label}:2') + '.*' + error):
         DATASETS.build(dict(type='YOLOTxtDataset', data_yaml=str(data_yaml), split='val'))
+
+
+def test_negative_sizes_follow_the_box_policy(tmp_path):
+    """A negative width or height is an inverted box: dropped with the one warning of the
+    box policy (the datasets' and converters' rule), or an error naming the file in
+    strict mode."""
+    data_yaml = make_ultralytics_set(tmp_path)
+    label = tmp_path / 'labels' / 'val' / 'val0.txt'
+    label.write_text('1 0.5 0.5 0.25 0.5\n0 0.5 0.5 0.25 -0.5\n')
+    dataset = DATASETS.build(dict(type='YOLOTxtDataset', data_yaml=str(data_yaml), split='val'))
+    assert [label for label, _ in boxes_by_image(dataset)['val0.jpg'][2]] == [1]
+    with pytest.raises(ValueError, match=r'1 box dropped \(inverted.*' + re.escape(str(label))):
+        DATASETS.build(dict(type='YOLOTxtDataset', data_yaml=str(data_yaml), split='val',
+                            box_check='strict'))
 
 
 def test_boxes_outside_are_clipped_zero_area_dropped(tmp_path):
