@@ -7,9 +7,11 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch import Tensor
 
-from yolo_toolbox.models.dense_heads.post_processing import (  # noqa: F401 (old home)
-    fuse_pass_detections, merge_tta_passes)
+from yolo_toolbox.models.dense_heads.post_processing import fuse_pass_detections, merge_tta_passes
 from yolo_toolbox.registry import MODELS
+
+# fuse_pass_detections: its old home (it is post_processing's now)
+__all__ = ['YOLODetector', 'fuse_pass_detections']
 
 
 @MODELS.register_module()
@@ -34,10 +36,11 @@ class YOLODetector(BaseModel):
             each pass mapped back to the input's frame. ``merge`` says how the passes
             become one answer (``post_processing.merge_tta_passes``): ``'fuse'`` (default;
             ``post_processing.fuse_pass_detections``) runs the head's NMS on each pass,
-            then fuses the detections of one object across passes into one box (score-weighted mean) whose score is the mean over the
-            passes of their best score for it (0 for a pass that missed it); ``'nms'``
-            puts the boxes of all passes through one NMS together (YOLOv5's
-            ``--augment``; the top ``nms_pre`` enter it). ``tools/test.py --tta`` sets it.
+            then fuses the detections of one object across passes into one box
+            (score-weighted mean) whose score is the mean over the passes of their best
+            score for it (0 for a pass that missed it); ``'nms'`` puts the boxes of all
+            passes through one NMS together (YOLOv5's ``--augment``; the top ``nms_pre``
+            enter it). ``tools/test.py --tta`` sets it.
     """
 
     def __init__(self, backbone: dict, neck: dict, bbox_head: dict,
