@@ -37,8 +37,8 @@ def class_offset_nms(boxes: Tensor, scores: Tensor, groups: Tensor, iou_thr: flo
         keep (R,) indices into ``boxes`` by descending score, and the shifted boxes
         (K, 4) (boxes of different groups have IoU 0 between them).
     """
-    if span is None:
-        span = boxes.max() - boxes.min() + 1
+    if span is None:  # (any span works for no boxes)
+        span = boxes.max() - boxes.min() + 1 if len(boxes) else 1.0
     shifted = boxes + groups.to(boxes.dtype)[:, None] * span
     return nms(shifted, scores, iou_thr), shifted
 
