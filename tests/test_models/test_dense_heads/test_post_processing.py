@@ -78,3 +78,19 @@ def test_merge_tta_passes_one_pass_is_the_plain_result():
         for a, b in zip(merge_tta_passes([boxes], [scores], metas, 3, cfg, merge), plain):
             torch.testing.assert_close(a.bboxes, b.bboxes)
             torch.testing.assert_close(a.scores, b.scores)
+
+
+def test_backend_detector_session_and_deprecated_runner():
+    import pytest
+
+    from yolo_toolbox.apis.deploy import BackendDetector
+    from yolo_toolbox.models.dense_heads.post_processing import PostProcessor
+
+    class Session:
+        input_shape = [1, 3, 64, 64]
+
+    post = PostProcessor(3, dict(score_thr=0.1, nms_iou_thr=0.5, max_per_img=5, nms_pre=10))
+    detector = BackendDetector(Session(), None, post, dict(classes=('a', 'b', 'c')))
+    assert detector.bbox_head is post and detector.static_batch == 1
+    with pytest.warns(DeprecationWarning, match='session'):
+        assert detector.runner is detector.session
