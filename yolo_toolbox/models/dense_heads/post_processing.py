@@ -19,6 +19,9 @@ from torch import Tensor
 from torchvision.ops import box_iou as pairwise_box_iou
 from torchvision.ops import nms
 
+#: what a ``test_cfg`` holds (see :func:`batched_nms`)
+TEST_CFG_KEYS = ('score_thr', 'nms_iou_thr', 'max_per_img', 'nms_pre')
+
 
 def class_offset_nms(boxes: Tensor, scores: Tensor, groups: Tensor, iou_thr: float,
                      span: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:
@@ -239,5 +242,10 @@ class PostProcessor(PostProcessMixin):
         head_cls = MODELS.get(head_cfg['type'])
         if head_cls is None:
             raise KeyError(f"{head_cfg['type']!r} is not in the MODELS registry")
-        return cls(head_cfg['num_classes'],
-                   {**head_cls.DEFAULT_TEST_CFG, **(head_cfg.get('test_cfg') or {})})
+        test_cfg = {**getattr(head_cls, 'DEFAULT_TEST_CFG', {}),
+                    **(head_cfg.get('test_cfg') or {})}
+        missing = [k for k in TEST_CFG_KEYS if k not in test_cfg]
+        if missing:
+            raise KeyError(f"{head_cfg['type']}: test_cfg needs {missing} (the class has no "
+                           'DEFAULT_TEST_CFG giving them)')
+        return cls(head_cfg['num_classes'], test_cfg)
