@@ -130,7 +130,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
     model = load_model(args)
     if getattr(getattr(model, 'runner', None), 'precision', None):
-        print_log(f'OpenVINO runs in {model.runner.precision}', logger='current')
+        print_log(f'OpenVINO runs in {model.session.precision}', logger='current')
     # boxes under --score-thr are never written; dropping them before NMS changes nothing above
     model.bbox_head.test_cfg['score_thr'] = max(model.bbox_head.test_cfg['score_thr'],
                                                 args.score_thr)

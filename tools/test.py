@@ -103,7 +103,7 @@ def test_exported(args, cfg: Config) -> dict:
     detector = init_backend_detector(args.config, args.checkpoint, args.backend,
                                      cfg_options=args.cfg_options, threads=args.threads,
                                      **backend_kwargs(args))
-    precision = getattr(detector.runner, 'precision', None)
+    precision = getattr(detector.session, 'precision', None)
     print(f'evaluating {args.checkpoint} on {args.backend}'
           + (f' ({precision})' if precision else ''))
     return evaluate_exported(detector, cfg, log_every=10)

@@ -12,7 +12,7 @@ of the demo's kind made with another seed (128 train / 48 test images, seed 11):
 The bar, ORIGINAL_MAP50, is what the original system's own model and loss reach with the
 same data, batches, steps and evaluation, measured with
 
-    python tools/analysis_tools/compare_with_original.py tests/test_e2e/learning_config.py \
+    python projects/original_comparison/compare_with_original.py tests/test_e2e/learning_config.py \
         --original PATH/simple-yolo-pytorch --systems original --epochs 24 --seed S \
         --cfg-options train_dataloader.dataset.data_root=DATA/ \
                       val_dataloader.dataset.data_root=DATA/
@@ -78,7 +78,7 @@ def test_glyphs_training_reaches_the_original_systems_map(tmp_path):
     The bar is what the original system's own model and loss reach there with the same
     batches and seed (0): mAP@0.5 0.090 (seeds 1, 2: 0.071, 0.040), measured with
 
-        python tools/analysis_tools/compare_with_original.py \
+        python projects/original_comparison/compare_with_original.py \
             configs/heldout/original_recipe_glyphs.py --original PATH/simple-yolo-pytorch \
             --epochs 12 --threads 1 --seed S --cfg-options \
             train_dataloader.dataset.data_root=DATA/ val_dataloader.dataset.data_root=DATA/

@@ -9,7 +9,7 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import load_checkpoint
 
 import yolo_toolbox  # noqa: F401  (importing the package installs the allow-list)
-from yolo_toolbox.utils.checkpoint import _history_buffer_getattr
+from yolo_toolbox.utils.weights_only_allowlist import _history_buffer_getattr
 
 
 def mmengine_like_checkpoint(path):
@@ -88,3 +88,9 @@ def test_getattr_escape_through_the_allow_list_is_refused(tmp_path):
             dst.writestr(item, data)
     with pytest.raises(pickle.UnpicklingError, match='__init__'):
         torch.load(path, weights_only=True)
+
+
+def test_old_module_name_is_an_alias():
+    from yolo_toolbox.utils import checkpoint, weights_only_allowlist
+    assert (checkpoint.patch_mmengine_checkpoint_loading
+            is weights_only_allowlist.patch_mmengine_checkpoint_loading)

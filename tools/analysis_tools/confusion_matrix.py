@@ -52,7 +52,6 @@ def main(argv: Optional[Sequence[str]] = None):
     args = parse_args(argv)
     import numpy as np
     import torch
-    from torchvision.ops import batched_nms
 
     from yolo_toolbox.evaluation.functional import (
         confusion_matrix,
@@ -60,6 +59,7 @@ def main(argv: Optional[Sequence[str]] = None):
         sample_to_result,
     )
     from yolo_toolbox.evaluation.offline import load_predictions, test_dataset_meta
+    from yolo_toolbox.models.dense_heads.post_processing import class_offset_nms
     from yolo_toolbox.utils import load_config
 
     cfg = load_config(args.config, args.cfg_options)
@@ -67,8 +67,10 @@ def main(argv: Optional[Sequence[str]] = None):
     results = [sample_to_result(s) for s in load_predictions(args.prediction_path)]
     if args.nms_iou_thr is not None:
         for r in results:
-            keep = batched_nms(torch.as_tensor(r['pred_bboxes']), torch.as_tensor(r['pred_scores']),
-                               torch.as_tensor(r['pred_labels']), args.nms_iou_thr).numpy()
+            keep, _ = class_offset_nms(torch.as_tensor(r['pred_bboxes']),
+                                       torch.as_tensor(r['pred_scores']),
+                                       torch.as_tensor(r['pred_labels']), args.nms_iou_thr)
+            keep = keep.numpy()
             for key in ('pred_bboxes', 'pred_scores', 'pred_labels'):
                 r[key] = r[key][np.sort(keep)]
     matrix = confusion_matrix(results, len(classes), args.tp_iou_thr, args.score_thr)

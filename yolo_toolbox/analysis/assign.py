@@ -22,9 +22,8 @@ from yolo_toolbox.models.task_modules.assigners import (
 from yolo_toolbox.registry import MODELS, TASK_UTILS
 from yolo_toolbox.structures import xyxy_to_cxcywh
 
-#: short names accepted by the tools, mapped to the registered seed assigners
-SHORT_NAMES = {'single': 'SingleGridAssigner', 'nearby': 'NearbyGridAssigner',
-               'all': 'AllGridAssigner', **ASSIGNER_ALIASES}
+#: the assigners' short names: the same dict as ``assigners.ASSIGNER_ALIASES`` (one table)
+SHORT_NAMES = ASSIGNER_ALIASES
 #: config keys of the configured assigner that carry over to a short-named one
 SHARED_KEYS = ('match_iou_thres', 'filter_by_max_iou')
 

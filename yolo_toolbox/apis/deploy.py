@@ -8,7 +8,8 @@
 The exported graph (``tools/deployment/export_onnx.py``) takes letterboxed BGR 0-255
 images and returns ``boxes`` (B, M, 4) xyxy and ``scores`` (B, M, C) in network-input
 pixels, or, exported ``--with-nms``, ``dets`` (K, 7). The config supplies the test
-pipeline, the head's NMS (``test_cfg``) and the rescaling to the original image, so a
+pipeline, the head's NMS (``test_cfg``) and the rescaling to the original image
+(``models/dense_heads/post_processing.py``, without building the PyTorch model), so a
 deployed model's detections follow the same rules as :func:`init_detector`'s.
 
 onnxruntime and openvino are optional packages; a missing one raises ImportError with
@@ -23,6 +24,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
+from yolo_toolbox.models.dense_heads.post_processing import PostProcessor, dets_to_instances
 from yolo_toolbox.registry import MODELS
 
 BACKENDS = ('onnxruntime', 'openvino')
@@ -147,29 +149,50 @@ def load_backend(path: str, backend: str, threads: Optional[int] = None, **kwarg
 
 
 class BackendDetector:
-    """An exported model plus the config's head: ``test_step`` like a YOLODetector's.
+    """An exported model plus the config's post-processing: ``test_step`` like a
+    YOLODetector's.
 
     Enough of the detector's interface for :func:`inference_detector` and
-    ``tools/predict.py``: ``cfg``, ``dataset_meta``, ``bbox_head`` (its ``test_cfg``
-    drives the NMS; its weights are unused) and ``test_step``.
+    ``tools/predict.py``: ``cfg``, ``dataset_meta``, ``bbox_head`` (the
+    :class:`~yolo_toolbox.models.dense_heads.post_processing.PostProcessor` built from the
+    config's head: ``num_classes``, ``test_cfg`` (drives the NMS), ``nms``,
+    ``predict_from_boxes``, ``rescale_boxes``; no network) and ``test_step``.
+
+    Args:
+        session: the backend's inference session (:func:`load_backend`).
+        cfg: the config.
+        post_processor: NMS and rescaling (a ``PostProcessor`` or a head).
+        dataset_meta: ``classes`` (and ``palette``).
     """
 
-    def __init__(self, runner, cfg: Config, bbox_head, dataset_meta: dict) -> None:
-        self.runner = runner
+    def __init__(self, session, cfg: Config, post_processor, dataset_meta: dict) -> None:
+        self.session = session
         self.cfg = cfg
-        self.bbox_head = bbox_head
+        self.post_processor = post_processor
         self.dataset_meta = dataset_meta
-        batch = runner.input_shape[0] if runner.input_shape else None
+        batch = session.input_shape[0] if session.input_shape else None
         self.static_batch = batch if isinstance(batch, int) else None
+
+    @property
+    def bbox_head(self):
+        """The post-processor, under the name a YOLODetector gives its head."""
+        return self.post_processor
+
+    @property
+    def runner(self):
+        """Deprecated name of :attr:`session` (it is not an mmengine Runner)."""
+        warnings.warn('BackendDetector.runner is deprecated: use .session', DeprecationWarning,
+                      stacklevel=2)
+        return self.session
 
     def _run(self, images: np.ndarray) -> list[np.ndarray]:
         if self.static_batch is None or self.static_batch == len(images):
-            return self.runner(images)
+            return self.session(images)
         if self.static_batch != 1:
             raise ValueError(f'the exported model takes batches of {self.static_batch}; '
                              'export with --dynamic-batch for other sizes')
-        outputs = [self.runner(images[i:i + 1]) for i in range(len(images))]
-        if len(self.runner.output_names) == 1:  # dets (K, 7): renumber the images
+        outputs = [self.session(images[i:i + 1]) for i in range(len(images))]
+        if len(self.session.output_names) == 1:  # dets (K, 7): renumber the images
             for i, (dets, ) in enumerate(outputs):
                 dets[:, 0] = i
             return [np.concatenate([o[0] for o in outputs])]
@@ -181,17 +204,10 @@ class BackendDetector:
         images = np.stack([np.asarray(img, dtype=np.float32) for img in data['inputs']])
         outputs = [torch.from_numpy(np.asarray(o)) for o in self._run(images)]
         metas = [s.metainfo for s in samples]
-        head = self.bbox_head
-        if len(outputs) == 2:  # boxes, scores: the head's NMS as in PyTorch
-            results = head.predict_from_boxes(outputs[0], outputs[1], metas)
+        if len(outputs) == 2:  # boxes, scores: the config's NMS as in PyTorch
+            results = self.post_processor.predict_from_boxes(outputs[0], outputs[1], metas)
         else:  # dets (K, 7) from a graph with NMS
-            from mmengine.structures import InstanceData
-            dets, results = outputs[0], []
-            for i, meta in enumerate(metas):
-                img_dets = dets[dets[:, 0].long() == i]
-                results.append(InstanceData(
-                    bboxes=head.rescale_boxes(img_dets[:, 1:5].clone(), meta),
-                    scores=img_dets[:, 5], labels=img_dets[:, 6].long()))
+            results = dets_to_instances(outputs[0], metas)
         for sample, pred in zip(samples, results):
             sample.pred_instances = pred
         return samples
@@ -202,6 +218,8 @@ def init_backend_detector(config, model_file: str, backend: str,
                           **backend_kwargs) -> BackendDetector:
     """Load an exported model for ``backend`` ('onnxruntime' or 'openvino').
 
+    NMS and rescaling follow the config's head (``PostProcessor.from_head_config``: its
+    class's default ``test_cfg`` under the config's); the PyTorch model is not built.
     Class names come from the exported file when the exporter stored them, else from
     the config (:func:`dataset_meta_from_config`).
     """
@@ -209,27 +227,30 @@ def init_backend_detector(config, model_file: str, backend: str,
 
     from .inference import dataset_meta_from_config
     cfg = load_config(config, cfg_options)
-    runner = load_backend(model_file, backend, threads, **backend_kwargs)
-    model_cfg = copy.deepcopy(cfg.model)
-    if 'pretrained' in model_cfg.get('backbone', {}):
-        model_cfg.backbone.pretrained = None
-    head = MODELS.build(model_cfg).bbox_head.eval()
-    check_exported_coder(getattr(runner, 'coder', None), head, model_file)
-    if runner.classes and len(runner.classes) == head.num_classes:
-        dataset_meta = dict(classes=runner.classes)
+    session = load_backend(model_file, backend, threads, **backend_kwargs)
+    head_cfg = cfg.model.bbox_head
+    post_processor = PostProcessor.from_head_config(head_cfg)
+    head_cls = MODELS.get(head_cfg['type'])
+    if getattr(session, 'coder', None) is not None and hasattr(head_cls, 'coder_from_config'):
+        check_exported_coder(session.coder, head_cls.coder_from_config(head_cfg).config(),
+                             model_file)
+    num_classes = post_processor.num_classes
+    if session.classes and len(session.classes) == num_classes:
+        dataset_meta = dict(classes=session.classes)
     else:
-        dataset_meta = dataset_meta_from_config(cfg, head.num_classes)
-    return BackendDetector(runner, cfg, head, dataset_meta)
+        dataset_meta = dataset_meta_from_config(cfg, num_classes)
+    return BackendDetector(session, cfg, post_processor, dataset_meta)
 
 
-def check_exported_coder(exported: Optional[dict], head, model_file: str) -> None:
-    """Warn where the box coder traced into an exported model differs from the config's:
-    the exported boxes are right (their decoding is in the graph), but the config does not
-    describe the model, so its other settings may not either."""
-    coder = getattr(head, 'bbox_coder', None)
-    if exported is None or coder is None:
+def check_exported_coder(exported: Optional[dict], config_coder: Optional[dict],
+                         model_file: str) -> None:
+    """Warn where the box coder traced into an exported model (``exported``) differs from
+    the config's (``config_coder``, a ``coder.config()``): the exported boxes are right
+    (their decoding is in the graph), but the config does not describe the model, so its
+    other settings may not either."""
+    if exported is None or config_coder is None:
         return
-    mine = json.loads(json.dumps(coder.config(), sort_keys=True))
+    mine = json.loads(json.dumps(config_coder, sort_keys=True))
     if exported != mine:
         diffs = '; '.join(f'{k} {exported.get(k)!r} (export) vs {mine.get(k)!r} (config)'
                           for k in sorted(set(exported) | set(mine))

@@ -115,7 +115,7 @@ def checkpoint_problem(path: str, need_optimizer: bool = False) -> Optional[str]
     """Why the checkpoint at ``path`` cannot be resumed from, or ``None`` if it can.
 
     Loads the file with ``torch.load(weights_only=True)`` (the allow-list of
-    ``yolo_toolbox.utils.checkpoint``), as the runner will, and checks that it has
+    ``yolo_toolbox.utils.weights_only_allowlist``), as the runner will, and checks that it has
     ``meta`` (with ``epoch`` and ``iter``) and ``state_dict``; with ``need_optimizer``
     also ``optimizer`` (best checkpoints have none: resuming from one would silently
     restart the optimizer's moments).

@@ -30,9 +30,9 @@ import cv2
 import numpy as np
 import torch
 from mmengine.visualization import Visualizer
-from torchvision.ops import batched_nms
 
 from yolo_toolbox.datasets.base_det_dataset import make_palette
+from yolo_toolbox.models.dense_heads.post_processing import class_offset_nms
 from yolo_toolbox.registry import VISUALIZERS
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -121,7 +121,7 @@ class DetLocalVisualizer(Visualizer):
         keep = scores >= score_thr
         bboxes, labels, scores = bboxes[keep], labels[keep], scores[keep]
         if self.display_nms_iou is not None and len(bboxes):
-            keep = batched_nms(bboxes, scores, labels, self.display_nms_iou)
+            keep, _ = class_offset_nms(bboxes, scores, labels, self.display_nms_iou)
         else:
             keep = scores.argsort(descending=True)
         keep = keep[:self.max_drawn]

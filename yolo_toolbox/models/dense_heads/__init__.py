@@ -1,6 +1,16 @@
-from .post_processing import PostProcessMixin, batched_nms, dets_to_instances, rescale_boxes
+from .post_processing import (
+    PostProcessMixin,
+    PostProcessor,
+    batched_nms,
+    class_offset_nms,
+    dets_to_instances,
+    fuse_pass_detections,
+    merge_tta_passes,
+    rescale_boxes,
+)
 from .yolo_head import COCO_ANCHORS, YOLOHead
 from .yolov8_head import YOLOv8Head
 
-__all__ = ['COCO_ANCHORS', 'PostProcessMixin', 'YOLOHead', 'YOLOv8Head', 'batched_nms',
-           'dets_to_instances', 'rescale_boxes']
+__all__ = ['COCO_ANCHORS', 'PostProcessMixin', 'PostProcessor', 'YOLOHead', 'YOLOv8Head',
+           'batched_nms', 'class_offset_nms', 'dets_to_instances', 'fuse_pass_detections',
+           'merge_tta_passes', 'rescale_boxes']

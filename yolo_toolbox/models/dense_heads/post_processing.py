@@ -1,16 +1,49 @@
-"""Post-processing shared by the heads: batched class-aware NMS, rescale to the original image.
+"""Post-processing, in one place: class-aware NMS, rescaling to the original image,
+fusion of test-time-augmentation passes.
 
-The same rules as ``YOLOHead.nms`` / ``predict_from_boxes`` / ``rescale_boxes`` (whose
-methods may call these functions instead of their own copies). A head that mixes in
-:class:`PostProcessMixin` and has ``num_classes`` and ``test_cfg`` gets the three methods
-that the detector's TTA, the ONNX export wrapper and the backend runners call.
+Everything that turns decoded boxes and scores into detections calls this module: the
+heads (through :class:`PostProcessMixin`), the detector's TTA
+(:func:`merge_tta_passes`), the ONNX export wrapper (``models/detectors/export.py``),
+the exported-model runners (``apis/deploy.py``, through :class:`PostProcessor`, built
+from the config alone) and the visualiser's display NMS (:func:`class_offset_nms`).
+
+The settings are the head's ``test_cfg``: ``score_thr``, ``nms_iou_thr``,
+``max_per_img``, ``nms_pre``.
 """
+from collections.abc import Sequence
 from typing import Optional
 
 import torch
 from mmengine.structures import InstanceData
 from torch import Tensor
+from torchvision.ops import box_iou as pairwise_box_iou
 from torchvision.ops import nms
+
+#: what a ``test_cfg`` holds (see :func:`batched_nms`)
+TEST_CFG_KEYS = ('score_thr', 'nms_iou_thr', 'max_per_img', 'nms_pre')
+
+
+def class_offset_nms(boxes: Tensor, scores: Tensor, groups: Tensor, iou_thr: float,
+                     span: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:
+    """NMS within groups (classes, or image x class), in one ``nms`` call.
+
+    Each group's boxes are shifted by ``group * span`` so that boxes of two groups never
+    overlap; ``span`` must exceed the coordinate range (default ``boxes.max() -
+    boxes.min() + 1``; pass a range taken from a larger set to keep it defined when
+    ``boxes`` is empty). One ``nms`` call exports to ONNX ``NonMaxSuppression``.
+
+    Args:
+        boxes: (K, 4) xyxy; scores: (K,); groups: (K,) integer group of each box.
+        iou_thr: boxes of one group overlapping by more than this are suppressed.
+
+    Returns:
+        keep (R,) indices into ``boxes`` by descending score, and the shifted boxes
+        (K, 4) (boxes of different groups have IoU 0 between them).
+    """
+    if span is None:  # (any span works for no boxes)
+        span = boxes.max() - boxes.min() + 1 if len(boxes) else 1.0
+    shifted = boxes + groups.to(boxes.dtype)[:, None] * span
+    return nms(shifted, scores, iou_thr), shifted
 
 
 def batched_nms(boxes: Tensor, scores: Tensor, num_classes: int, cfg: dict) -> Tensor:
@@ -36,11 +69,10 @@ def batched_nms(boxes: Tensor, scores: Tensor, num_classes: int, cfg: dict) -> T
     valid = top_scores > cfg['score_thr']
     cand_boxes, cand_scores = top_boxes[valid], top_scores[valid]
     cand_labels, cand_imgs = top_labels[valid], img_idx[valid]
-    # shift each (image, class) group apart by more than the coordinate range (taken from
-    # all boxes, so it is defined even when no candidate passes score_thr)
-    group = (cand_imgs * num_classes + cand_labels).to(boxes.dtype)
-    shift = group[:, None] * (boxes.max() - boxes.min() + 1)
-    keep = nms(cand_boxes + shift, cand_scores, cfg['nms_iou_thr'])  # score-descending
+    # one group per (image, class); the span is taken from all boxes (min included: boxes
+    # may start left of 0), so it is defined even when no candidate passes score_thr
+    keep, _ = class_offset_nms(cand_boxes, cand_scores, cand_imgs * num_classes + cand_labels,
+                               cfg['nms_iou_thr'], span=boxes.max() - boxes.min() + 1)
     # at most max_per_img per image: rank of each kept box within its image
     kept_imgs = cand_imgs[keep]
     same_img = kept_imgs[None, :] == torch.arange(batch, device=boxes.device)[:, None]
@@ -82,9 +114,91 @@ def dets_to_instances(dets: Tensor, batch_img_metas: list, rescale: bool = True
     return results
 
 
+def fuse_pass_detections(pass_dets: Sequence[Tensor], iou_thr: float,
+                         max_dets: int) -> Tensor:
+    """Fuse the detections of one image from several TTA passes into one set.
+
+    Args:
+        pass_dets: per pass (K_p, 6) x1, y1, x2, y2, score, label, each after its own
+            NMS at ``iou_thr``.
+        iou_thr: detections of the same class that overlap by more than this are one
+            object. With the passes' own NMS threshold, no two detections of one pass
+            fuse, so a single pass comes out unchanged.
+        max_dets: keep at most this many, best first.
+
+    Returns:
+        (K, 6) like the input: per object the score-weighted mean box of its detections,
+        its score the mean over all passes of each pass's best score for it (a pass that
+        missed it counts 0: what one pass alone sees is down-weighted), its label.
+    """
+    num_passes = len(pass_dets)
+    dets = torch.cat(list(pass_dets))
+    if len(dets) == 0:
+        return dets
+    pass_idx = torch.cat([torch.full((len(d), ), p, dtype=torch.long, device=dets.device)
+                          for p, d in enumerate(pass_dets)])
+    boxes, scores, labels = dets[:, :4], dets[:, 4], dets[:, 5].long()
+    # one representative per object, best first (one class at a time, in one call)
+    keep, shifted = class_offset_nms(boxes, scores, labels, iou_thr)
+    iou = pairwise_box_iou(shifted, shifted[keep])  # (K, R); 0 across classes
+    # each detection joins the representative it overlaps most (its own, or the one
+    # that suppressed it: above iou_thr by construction)
+    cluster = iou.argmax(dim=1)
+    num = len(keep)
+    weight = scores[:, None]
+    fused_boxes = boxes.new_zeros(num, 4).index_add_(0, cluster, boxes * weight)
+    fused_boxes /= boxes.new_zeros(num).index_add_(0, cluster, scores)[:, None]
+    best = scores.new_zeros(num * num_passes).scatter_reduce_(
+        0, cluster * num_passes + pass_idx, scores, reduce='amax')
+    fused_scores = best.view(num, num_passes).sum(dim=1) / num_passes
+    order = fused_scores.argsort(descending=True)[:max_dets]
+    return torch.cat([fused_boxes[order], fused_scores[order, None],
+                      labels[keep][order, None].to(boxes.dtype)], dim=1)
+
+
+def merge_tta_passes(pass_boxes: Sequence[Tensor], pass_scores: Sequence[Tensor],
+                     batch_img_metas: list, num_classes: int, cfg: dict,
+                     merge: str = 'fuse') -> list[InstanceData]:
+    """The detections of a batch from several TTA passes.
+
+    Args:
+        pass_boxes: per pass (B, M_p, 4) xyxy, already mapped back to the frame of the
+            un-augmented network input (pixels).
+        pass_scores: per pass (B, M_p, C).
+        batch_img_metas: per image its meta (for :func:`rescale_boxes`).
+        num_classes: C.
+        cfg: the head's ``test_cfg``.
+        merge: ``'fuse'``: :func:`batched_nms` on each pass, then
+            :func:`fuse_pass_detections` at ``nms_iou_thr``; ``'nms'``: all passes'
+            boxes through one :func:`batched_nms` (YOLOv5's ``--augment``; only the top
+            ``nms_pre`` enter it: NMS time grows with the square of its input).
+
+    Returns:
+        Per image an InstanceData (``bboxes`` in original-image pixels, ``scores``,
+        ``labels``).
+    """
+    if merge == 'nms':
+        dets = batched_nms(torch.cat(list(pass_boxes), dim=1).float(),
+                           torch.cat(list(pass_scores), dim=1).float(), num_classes, cfg)
+        return dets_to_instances(dets, batch_img_metas)
+    if merge != 'fuse':
+        raise ValueError(f"merge must be 'fuse' or 'nms', got {merge!r}")
+    pass_dets = [batched_nms(boxes.float(), scores.float(), num_classes, cfg)
+                 for boxes, scores in zip(pass_boxes, pass_scores)]
+    results = []
+    for i, meta in enumerate(batch_img_metas):
+        fused = fuse_pass_detections([dets[dets[:, 0] == i, 1:] for dets in pass_dets],
+                                     iou_thr=cfg['nms_iou_thr'],
+                                     max_dets=int(cfg['max_per_img']))
+        results.append(InstanceData(bboxes=rescale_boxes(fused[:, :4], meta),
+                                    scores=fused[:, 4], labels=fused[:, 5].long()))
+    return results
+
+
 class PostProcessMixin:
-    """``nms``, ``predict_from_boxes``, ``rescale_boxes`` for a head with ``num_classes``
-    and ``test_cfg`` (the interface of ``YOLOHead`` that TTA and export use)."""
+    """``nms``, ``predict_from_boxes``, ``rescale_boxes`` for an object with
+    ``num_classes`` and ``test_cfg`` (the interface TTA, export and the backend runners
+    use): the heads and :class:`PostProcessor`."""
 
     num_classes: int
     test_cfg: dict
@@ -103,4 +217,35 @@ class PostProcessMixin:
 
     @staticmethod
     def rescale_boxes(bboxes: Tensor, meta: dict) -> Tensor:
+        """See :func:`rescale_boxes`."""
         return rescale_boxes(bboxes, meta)
+
+
+class PostProcessor(PostProcessMixin):
+    """A head's post-processing without its network: what runs after an exported model.
+
+    Args:
+        num_classes: C.
+        test_cfg: complete ``score_thr``, ``nms_iou_thr``, ``max_per_img``, ``nms_pre``.
+
+    :meth:`from_head_config` builds it from a head's config dict, with the head class's
+    ``DEFAULT_TEST_CFG`` under the config's ``test_cfg`` (no module is built).
+    """
+
+    def __init__(self, num_classes: int, test_cfg: dict) -> None:
+        self.num_classes = num_classes
+        self.test_cfg = dict(test_cfg)
+
+    @classmethod
+    def from_head_config(cls, head_cfg: dict) -> 'PostProcessor':
+        from yolo_toolbox.registry import MODELS
+        head_cls = MODELS.get(head_cfg['type'])
+        if head_cls is None:
+            raise KeyError(f"{head_cfg['type']!r} is not in the MODELS registry")
+        test_cfg = {**getattr(head_cls, 'DEFAULT_TEST_CFG', {}),
+                    **(head_cfg.get('test_cfg') or {})}
+        missing = [k for k in TEST_CFG_KEYS if k not in test_cfg]
+        if missing:
+            raise KeyError(f"{head_cfg['type']}: test_cfg needs {missing} (the class has no "
+                           'DEFAULT_TEST_CFG giving them)')
+        return cls(head_cfg['num_classes'], test_cfg)

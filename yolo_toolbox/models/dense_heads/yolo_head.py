@@ -12,11 +12,12 @@ the box coder decodes)::
                    decode_preds: every slot's box (bbox_coder; the assigner is not used),
                    score = objectness * class prob
                    -> nms: one class- and image-aware NMS over the whole batch
-                   -> rescale to the original image
+                   -> rescale to the original image (both in post_processing.py)
 
 Raw prediction layout: per scale (B, A, H, W, 5 + C) with the last dimension
 [objectness, x, y, w, h, class_0 ... class_{C-1}] (logits / raw values).
 """
+import inspect
 import math
 from collections.abc import Sequence
 from typing import Optional, Union
@@ -25,13 +26,14 @@ import torch
 from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
-from torchvision.ops import nms
 
 from yolo_toolbox.models.task_modules.assigners import AssignLevel
 from yolo_toolbox.models.task_modules.coders import BaseBBoxCoder
 from yolo_toolbox.registry import MODELS, TASK_UTILS
 from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy, stack_gt_instances, xyxy_to_cxcywh
 from yolo_toolbox.utils.keys import check_known_keys
+
+from .post_processing import PostProcessMixin
 
 # COCO anchors (w, h in pixels) of YOLOv3, small to large scale
 COCO_ANCHORS = [[(10, 13), (16, 30), (33, 23)],
@@ -40,7 +42,7 @@ COCO_ANCHORS = [[(10, 13), (16, 30), (33, 23)],
 
 
 @MODELS.register_module()
-class YOLOHead(BaseModule):
+class YOLOHead(PostProcessMixin, BaseModule):
     """Anchor-based YOLO head: a box coder decodes, an assigner chooses the positives.
 
     Args:
@@ -86,6 +88,9 @@ class YOLOHead(BaseModule):
         test_cfg: ``score_thr``, ``nms_iou_thr``, ``max_per_img``, ``nms_pre`` (top
             candidates per image kept before NMS).
     """
+
+    #: ``test_cfg`` keys and defaults (the config's ``test_cfg`` overrides them)
+    DEFAULT_TEST_CFG = dict(score_thr=0.001, nms_iou_thr=0.6, max_per_img=100, nms_pre=3000)
 
     def __init__(self,
                  num_classes: int,
@@ -148,7 +153,7 @@ class YOLOHead(BaseModule):
         if prior_prob is not None and not 0 < prior_prob < 1:
             raise ValueError(f'prior_prob must be in (0, 1), got {prior_prob}')
         self.prior_prob = prior_prob
-        self.test_cfg = dict(score_thr=0.001, nms_iou_thr=0.6, max_per_img=100, nms_pre=3000)
+        self.test_cfg = dict(self.DEFAULT_TEST_CFG)
         check_known_keys('YOLOHead test_cfg', test_cfg or {}, self.test_cfg)
         self.test_cfg.update(test_cfg or {})
         self.convs = nn.ModuleList(
@@ -157,12 +162,28 @@ class YOLOHead(BaseModule):
 
     def build_coder(self, bbox_coder: Optional[dict], wh_decode: Optional[str]) -> BaseBBoxCoder:
         """Build the box coder and check that it decodes the assigner's reach."""
+        return self.coder_for(self.assigner, bbox_coder, wh_decode)
+
+    @classmethod
+    def coder_from_config(cls, head_cfg: dict) -> BaseBBoxCoder:
+        """The box coder a head built from ``head_cfg`` decodes with, without building
+        the head (the exported-model runners compare it with the export's)."""
+        defaults = inspect.signature(cls.__init__).parameters
+        assigner = TASK_UTILS.build(head_cfg.get('assigner', defaults['assigner'].default))
+        return cls.coder_for(assigner, head_cfg.get('bbox_coder', None),
+                             head_cfg.get('wh_decode', None))
+
+    @staticmethod
+    def coder_for(assigner, bbox_coder: Optional[dict],
+                  wh_decode: Optional[str]) -> BaseBBoxCoder:
+        """Build ``bbox_coder`` (None: ``assigner.default_coder()`` with ``wh_decode``)
+        and check that it decodes ``assigner``'s reach."""
         if bbox_coder is None:
-            bbox_coder = self.assigner.default_coder()
+            bbox_coder = assigner.default_coder()
             if wh_decode is not None:
                 if 'wh_decode' not in bbox_coder:
                     raise ValueError(f"wh_decode applies to YOLOBBoxCoder; the default coder "
-                                     f"of {type(self.assigner).__name__} is {bbox_coder}")
+                                     f"of {type(assigner).__name__} is {bbox_coder}")
                 bbox_coder['wh_decode'] = wh_decode
         elif wh_decode is not None:
             raise ValueError('wh_decode is a setting of the box coder: give it in bbox_coder '
@@ -170,15 +191,15 @@ class YOLOHead(BaseModule):
         coder = TASK_UTILS.build(bbox_coder)
         if not isinstance(coder, BaseBBoxCoder):
             raise TypeError(f'bbox_coder must build a BaseBBoxCoder, got {type(coder).__name__}')
-        reach = self.assigner.reach
+        reach = assigner.reach
         if not coder.covers(reach):
             need = 'anywhere on the map' if reach is None else f'{reach} cells'
             raise ValueError(
-                f'{type(self.assigner).__name__} gives positives whose GT centre lies '
+                f'{type(assigner).__name__} gives positives whose GT centre lies '
                 f'{need} from the positive cell\'s corner, but the box coder {coder.config()} '
                 f'decodes only {coder.reach} cells: those positives could never regress '
                 f'their box. Use a coder that reaches it, e.g. bbox_coder='
-                f'{self.assigner.default_coder()}')
+                f'{assigner.default_coder()}')
         return coder
 
     def init_weights(self) -> None:
@@ -370,47 +391,10 @@ class YOLOHead(BaseModule):
             scores.append(obj * pred[..., 5:].sigmoid().reshape(batch, -1, self.num_classes))
         return cxcywh_to_xyxy(torch.cat(boxes, dim=1)), torch.cat(scores, dim=1)
 
-    def nms(self, boxes: Tensor, scores: Tensor, cfg: Optional[dict] = None) -> Tensor:
-        """Class- and image-aware NMS over a whole batch, in one call (traceable to ONNX).
-
-        Each box gets the arg-max class and its score; per image the top ``nms_pre``
-        above ``score_thr`` enter NMS at ``nms_iou_thr``; at most ``max_per_img`` per
-        image are kept.
-
-        Args:
-            boxes: (B, M, 4) xyxy; scores: (B, M, C).
-
-        Returns:
-            dets (K, 7): image index, x1, y1, x2, y2, score, label; by descending score.
-        """
-        cfg = {**self.test_cfg, **(cfg or {})}
-        batch, num_boxes = scores.shape[:2]
-        max_scores, labels = scores.max(dim=-1)  # (B, M)
-        top_scores, top_idx = max_scores.topk(min(int(cfg['nms_pre']), num_boxes), dim=1)
-        top_boxes = boxes.gather(1, top_idx[..., None].expand(-1, -1, 4))
-        top_labels = labels.gather(1, top_idx)
-        img_idx = torch.arange(batch, device=boxes.device)[:, None].expand_as(top_idx)
-        valid = top_scores > cfg['score_thr']
-        cand_boxes, cand_scores = top_boxes[valid], top_scores[valid]
-        cand_labels, cand_imgs = top_labels[valid], img_idx[valid]
-        # shift each (image, class) group apart by more than the coordinate range; the
-        # range is taken from all boxes (min included: boxes may start left of 0), so it
-        # is defined even when no candidate passes score_thr
-        group = (cand_imgs * self.num_classes + cand_labels).to(boxes.dtype)
-        shift = group[:, None] * (boxes.max() - boxes.min() + 1)
-        keep = nms(cand_boxes + shift, cand_scores, cfg['nms_iou_thr'])  # score-descending
-        # at most max_per_img per image: rank of each kept box within its image
-        kept_imgs = cand_imgs[keep]
-        same_img = kept_imgs[None, :] == torch.arange(batch, device=boxes.device)[:, None]
-        rank = (same_img.long().cumsum(dim=1) * same_img.long()).sum(dim=0) - 1  # (K,)
-        keep = keep[rank < cfg['max_per_img']]
-        return torch.cat([cand_imgs[keep, None].to(boxes.dtype), cand_boxes[keep],
-                          cand_scores[keep, None], cand_labels[keep, None].to(boxes.dtype)],
-                         dim=1)
-
     def predict_by_feat(self, preds: Sequence[Tensor], batch_img_metas: list,
                         rescale: bool = True, cfg: Optional[dict] = None) -> list[InstanceData]:
-        """Decode, score, NMS (:meth:`decode_preds`, :meth:`nms`) and rescale.
+        """Decode, score (:meth:`decode_preds`), then NMS and rescale
+        (``post_processing``: :meth:`nms`, :meth:`predict_from_boxes` of the mixin).
 
         Returns:
             Per image an InstanceData with ``bboxes`` (m, 4) xyxy (original-image pixels
@@ -418,36 +402,3 @@ class YOLOHead(BaseModule):
         """
         boxes, scores = self.decode_preds(preds)
         return self.predict_from_boxes(boxes, scores, batch_img_metas, rescale, cfg)
-
-    def predict_from_boxes(self, boxes: Tensor, scores: Tensor, batch_img_metas: list,
-                           rescale: bool = True, cfg: Optional[dict] = None
-                           ) -> list[InstanceData]:
-        """NMS (:meth:`nms`) and rescale of decoded boxes (B, M, 4) xyxy in input pixels
-        and scores (B, M, C); the second half of :meth:`predict_by_feat`."""
-        dets = self.nms(boxes.float(), scores.float(), cfg)
-        img_idx = dets[:, 0].long()
-        results = []
-        for i, meta in enumerate(batch_img_metas):
-            img_dets = dets[img_idx == i]
-            bboxes = img_dets[:, 1:5]
-            if rescale:
-                bboxes = self.rescale_boxes(bboxes, meta)
-            results.append(InstanceData(bboxes=bboxes, scores=img_dets[:, 5],
-                                        labels=img_dets[:, 6].long()))
-        return results
-
-    @staticmethod
-    def rescale_boxes(bboxes: Tensor, meta: dict) -> Tensor:
-        """Network-input xyxy -> original-image xyxy: undo the letterbox padding
-        (``pad_param`` top, bottom, left, right) and resize (``scale_factor`` w, h),
-        then clip to ``ori_shape`` (h, w)."""
-        pad = meta.get('pad_param')
-        if pad is not None:
-            bboxes = bboxes - bboxes.new_tensor([pad[2], pad[0], pad[2], pad[0]])
-        scale = meta.get('scale_factor', (1.0, 1.0))
-        bboxes = bboxes / bboxes.new_tensor([scale[0], scale[1], scale[0], scale[1]])
-        if 'ori_shape' in meta:
-            height, width = meta['ori_shape'][:2]
-            bboxes[:, 0::2] = bboxes[:, 0::2].clamp(0, width)
-            bboxes[:, 1::2] = bboxes[:, 1::2].clamp(0, height)
-        return bboxes

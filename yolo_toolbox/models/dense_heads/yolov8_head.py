@@ -15,6 +15,7 @@ box coder decodes)::
 Raw prediction layout: per scale (B, 1, H, W, 4 * reg_max + C): the box distributions
 (l, t, r, b, ``reg_max`` logits each; see ``DistancePointBBoxCoder``), then the class logits.
 """
+import inspect
 import math
 from collections.abc import Sequence
 from typing import Optional, Union
@@ -75,6 +76,8 @@ class YOLOv8Head(PostProcessMixin, BaseModule):
     #: the box coder is the head's own (a distance coder reaches every positive), not one
     #: chosen per assigner; tools/analysis_tools/assigner_sweep.py keeps it for every run
     coder_follows_assigner = False
+    #: ``test_cfg`` keys and defaults (the config's ``test_cfg`` overrides them)
+    DEFAULT_TEST_CFG = dict(score_thr=0.001, nms_iou_thr=0.7, max_per_img=300, nms_pre=30000)
 
     def __init__(self,
                  num_classes: int,
@@ -121,7 +124,7 @@ class YOLOv8Head(PostProcessMixin, BaseModule):
         self.scale_by_batch = scale_by_batch
         self.bias_init_img_size = bias_init_img_size
         self.conv_init = conv_init
-        self.test_cfg = dict(score_thr=0.001, nms_iou_thr=0.7, max_per_img=300, nms_pre=30000)
+        self.test_cfg = dict(self.DEFAULT_TEST_CFG)
         self.test_cfg.update(test_cfg or {})
 
         cfg = dict(norm_cfg=norm_cfg, act_cfg=act_cfg)
@@ -135,6 +138,13 @@ class YOLOv8Head(PostProcessMixin, BaseModule):
             conv_norm_act(c, cls_channels, 3, **cfg),
             conv_norm_act(cls_channels, cls_channels, 3, **cfg),
             nn.Conv2d(cls_channels, num_classes, 1)) for c in in_channels)
+
+    @classmethod
+    def coder_from_config(cls, head_cfg: dict):
+        """The box coder a head built from ``head_cfg`` decodes with, without building
+        the head (the exported-model runners compare it with the export's)."""
+        default = inspect.signature(cls.__init__).parameters['bbox_coder'].default
+        return TASK_UTILS.build(head_cfg.get('bbox_coder', default))
 
     def init_weights(self) -> None:
         super().init_weights()

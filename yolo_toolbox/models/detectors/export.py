@@ -2,8 +2,8 @@
 
 Used by ``tools/deployment/export_onnx.py``; everything here traces into an ONNX graph
 (``torch.onnx.export(..., dynamo=False)``). Decoding and NMS are the head's own
-(:meth:`YOLOHead.decode_preds`, :meth:`YOLOHead.nms`), so an exported model decodes
-exactly as the assigner the model was trained with declares.
+(:meth:`YOLOHead.decode_preds`; ``nms`` is ``post_processing.batched_nms`` with the
+head's ``test_cfg``), so an exported model decodes exactly as the model it came from.
 
 :func:`fuse_conv_bn` folds every BatchNorm into the conv before it, for inference
 (eager or exported): one conv instead of conv + BN, same outputs up to float rounding.

@@ -5,11 +5,13 @@ from typing import Optional, Sequence, Union
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModel
-from mmengine.structures import InstanceData
 from torch import Tensor
-from torchvision.ops import box_iou, nms
 
+from yolo_toolbox.models.dense_heads.post_processing import fuse_pass_detections, merge_tta_passes
 from yolo_toolbox.registry import MODELS
+
+# fuse_pass_detections: its old home (it is post_processing's now)
+__all__ = ['YOLODetector', 'fuse_pass_detections']
 
 
 @MODELS.register_module()
@@ -32,12 +34,13 @@ class YOLODetector(BaseModel):
             (the input resized by that factor, rounded up to a multiple of ``size_divisor``,
             default 32), and flipped left-right too when ``flip``, the decoded boxes of
             each pass mapped back to the input's frame. ``merge`` says how the passes
-            become one answer: ``'fuse'`` (default; :func:`fuse_pass_detections`) runs
-            the head's NMS on each pass, then fuses the detections of one object across
-            passes into one box (score-weighted mean) whose score is the mean over the
-            passes of their best score for it (0 for a pass that missed it); ``'nms'``
-            puts the boxes of all passes through one NMS together (YOLOv5's
-            ``--augment``; the top ``nms_pre`` enter it). ``tools/test.py --tta`` sets it.
+            become one answer (``post_processing.merge_tta_passes``): ``'fuse'`` (default;
+            ``post_processing.fuse_pass_detections``) runs the head's NMS on each pass,
+            then fuses the detections of one object across passes into one box
+            (score-weighted mean) whose score is the mean over the passes of their best
+            score for it (0 for a pass that missed it); ``'nms'`` puts the boxes of all
+            passes through one NMS together (YOLOv5's ``--augment``; the top ``nms_pre``
+            enter it). ``tools/test.py --tta`` sets it.
     """
 
     def __init__(self, backbone: dict, neck: dict, bbox_head: dict,
@@ -93,8 +96,9 @@ class YOLODetector(BaseModel):
                     scales: Sequence[float] = (1.0, ), flip: bool = True,
                     size_divisor: int = 32, merge: str = 'fuse') -> list:
         """Test-time augmentation: every (scale, flip) pass is decoded, its boxes mapped
-        back to the frame of ``inputs``; the passes are merged as ``merge`` says (see the
-        class's ``tta_cfg``)."""
+        back to the frame of ``inputs``; the passes are merged by
+        ``post_processing.merge_tta_passes`` as ``merge`` says (see the class's
+        ``tta_cfg``)."""
         height, width = inputs.shape[-2:]
         all_boxes, all_scores = [], []
         for factor in scales:
@@ -111,63 +115,6 @@ class YOLODetector(BaseModel):
                                          new_w - boxes[..., 0], boxes[..., 3]], dim=-1)
                 all_boxes.append(boxes * back)
                 all_scores.append(scores)
-        metas = [s.metainfo for s in data_samples]
         head = self.bbox_head
-        if merge == 'nms':
-            # the top ``nms_pre`` of all passes' boxes enter the one NMS (NMS time grows
-            # with the square of its input: more candidates would make TTA much slower)
-            return head.predict_from_boxes(torch.cat(all_boxes, dim=1),
-                                           torch.cat(all_scores, dim=1), metas)
-        pass_dets = [head.nms(boxes.float(), scores.float())
-                     for boxes, scores in zip(all_boxes, all_scores)]
-        results = []
-        for i, meta in enumerate(metas):
-            fused = fuse_pass_detections([dets[dets[:, 0] == i, 1:] for dets in pass_dets],
-                                         iou_thr=head.test_cfg['nms_iou_thr'],
-                                         max_dets=int(head.test_cfg['max_per_img']))
-            results.append(InstanceData(bboxes=head.rescale_boxes(fused[:, :4], meta),
-                                        scores=fused[:, 4], labels=fused[:, 5].long()))
-        return results
-
-
-def fuse_pass_detections(pass_dets: Sequence[Tensor], iou_thr: float,
-                         max_dets: int) -> Tensor:
-    """Fuse the detections of one image from several TTA passes into one set.
-
-    Args:
-        pass_dets: per pass (K_p, 6) x1, y1, x2, y2, score, label, each after its own
-            NMS at ``iou_thr``.
-        iou_thr: detections of the same class that overlap by more than this are one
-            object. With the passes' own NMS threshold, no two detections of one pass
-            fuse, so a single pass comes out unchanged.
-        max_dets: keep at most this many, best first.
-
-    Returns:
-        (K, 6) like the input: per object the score-weighted mean box of its detections,
-        its score the mean over all passes of each pass's best score for it (a pass that
-        missed it counts 0: what one pass alone sees is down-weighted), its label.
-    """
-    num_passes = len(pass_dets)
-    dets = torch.cat(list(pass_dets))
-    if len(dets) == 0:
-        return dets
-    pass_idx = torch.cat([torch.full((len(d), ), p, dtype=torch.long, device=dets.device)
-                          for p, d in enumerate(pass_dets)])
-    boxes, scores, labels = dets[:, :4], dets[:, 4], dets[:, 5].long()
-    # one class at a time, in one call: shift the classes apart (as the head's NMS does)
-    shifted = boxes + (labels[:, None] * (boxes.max() - boxes.min() + 1)).to(boxes.dtype)
-    keep = nms(shifted, scores, iou_thr)  # one representative per object, best first
-    iou = box_iou(shifted, shifted[keep])  # (K, R); 0 across classes
-    # each detection joins the representative it overlaps most (its own, or the one
-    # that suppressed it: above iou_thr by construction)
-    cluster = iou.argmax(dim=1)
-    num = len(keep)
-    weight = scores[:, None]
-    fused_boxes = boxes.new_zeros(num, 4).index_add_(0, cluster, boxes * weight)
-    fused_boxes /= boxes.new_zeros(num).index_add_(0, cluster, scores)[:, None]
-    best = scores.new_zeros(num * num_passes).scatter_reduce_(
-        0, cluster * num_passes + pass_idx, scores, reduce='amax')
-    fused_scores = best.view(num, num_passes).sum(dim=1) / num_passes
-    order = fused_scores.argsort(descending=True)[:max_dets]
-    return torch.cat([fused_boxes[order], fused_scores[order, None],
-                      labels[keep][order, None].to(boxes.dtype)], dim=1)
+        return merge_tta_passes(all_boxes, all_scores, [s.metainfo for s in data_samples],
+                                head.num_classes, head.test_cfg, merge)

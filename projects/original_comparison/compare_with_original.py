@@ -1,6 +1,6 @@
 """Train yolo_toolbox and the original simple-yolo-pytorch side by side, same batches.
 
-    python tools/analysis_tools/compare_with_original.py CONFIG --original PATH \
+    python projects/original_comparison/compare_with_original.py CONFIG --original PATH \
         --epochs 31 --seed 0 --eval-every 5 --out work_dirs/compare/run.json \
         [--systems ours original] [--copy-init] [--cfg-options ...]
 

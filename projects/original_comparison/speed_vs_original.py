@@ -1,6 +1,6 @@
 """Speed of yolo_toolbox next to the original simple-yolo-pytorch, in one process.
 
-    python tools/analysis_tools/speed_vs_original.py --original PATH \
+    python projects/original_comparison/speed_vs_original.py --original PATH \
         [--config configs/yolo_r18_nearby.py] [--shape 512] [--batch-size 8] [--num-gt 10] \
         [--rounds 5] [--iters 2] [--threads 2] [--only train infer assign export] \
         [--variants default bf16 bf16+channels_last compile ...] [--profile] [--out-json FILE]
@@ -52,7 +52,9 @@ import torch
 from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+# this folder (compare_with_original) and tools/analysis_tools (benchmark), as scripts
+_HERE = osp.dirname(osp.abspath(__file__))
+sys.path[:0] = [_HERE, osp.join(_HERE, '..', '..', 'tools', 'analysis_tools')]
 from benchmark import random_train_batch  # noqa: E402
 from compare_with_original import build_original, import_original, original_targets  # noqa: E402
 
