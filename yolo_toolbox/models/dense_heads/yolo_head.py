@@ -33,6 +33,8 @@ from yolo_toolbox.registry import MODELS, TASK_UTILS
 from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy, stack_gt_instances, xyxy_to_cxcywh
 from yolo_toolbox.utils.keys import check_known_keys
 
+from .post_processing import batched_nms
+
 # COCO anchors (w, h in pixels) of YOLOv3, small to large scale
 COCO_ANCHORS = [[(10, 13), (16, 30), (33, 23)],
                 [(30, 61), (62, 45), (59, 119)],
@@ -74,7 +76,9 @@ class YOLOHead(BaseModule):
         prior_prob: with ``conv_bias``, the initial objectness / class probability
             (RetinaNet's bias init, e.g. 0.01); None leaves PyTorch's default bias init.
         test_cfg: ``score_thr``, ``nms_iou_thr``, ``max_per_img``, ``nms_pre`` (top
-            candidates per image kept before NMS).
+            candidates per image kept before NMS), ``multi_label`` (default False: one
+            class per box; True: every class above ``score_thr`` is a candidate, the
+            YOLOv5 ``val.py`` / MMYOLO convention, :func:`.post_processing.batched_nms`).
     """
 
     def __init__(self,
@@ -133,7 +137,8 @@ class YOLOHead(BaseModule):
         if prior_prob is not None and not 0 < prior_prob < 1:
             raise ValueError(f'prior_prob must be in (0, 1), got {prior_prob}')
         self.prior_prob = prior_prob
-        self.test_cfg = dict(score_thr=0.001, nms_iou_thr=0.6, max_per_img=100, nms_pre=3000)
+        self.test_cfg = dict(score_thr=0.001, nms_iou_thr=0.6, max_per_img=100, nms_pre=3000,
+                             multi_label=False)
         check_known_keys('YOLOHead test_cfg', test_cfg or {}, self.test_cfg)
         self.test_cfg.update(test_cfg or {})
         self.convs = nn.ModuleList(
@@ -367,6 +372,8 @@ class YOLOHead(BaseModule):
             dets (K, 7): image index, x1, y1, x2, y2, score, label; by descending score.
         """
         cfg = {**self.test_cfg, **(cfg or {})}
+        if cfg.get('multi_label', False):  # YOLOv5 val.py / MMYOLO convention (issue 18)
+            return batched_nms(boxes, scores, self.num_classes, cfg)
         batch, num_boxes = scores.shape[:2]
         max_scores, labels = scores.max(dim=-1)  # (B, M)
         top_scores, top_idx = max_scores.topk(min(int(cfg['nms_pre']), num_boxes), dim=1)
