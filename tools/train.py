@@ -21,8 +21,8 @@ from yolo_toolbox.engine import (
     set_nonfinite_loss_action,
     setup_amp,
     setup_compile,
-    setup_fp32,
     setup_distributed,
+    setup_fp32,
     setup_sync_bn,
 )
 from yolo_toolbox.utils import find_resumable_checkpoint, load_config

@@ -115,3 +115,13 @@ def test_yolo_txt_layout_caches_too(tmp_path):
     assert cached._image_cache.cached.all()
     for i in range(len(plain)):
         same(plain[i], cached[i])
+
+
+def test_benchmark_tool_runs(demo_set, capsys):
+    tool = load_tool('tools/analysis_tools/benchmark_image_cache.py')
+    summary = tool.main(['configs/demo/yolo_demo.py', '--reps', '1', '--train-epochs', '1',
+                         '--cfg-options',
+                         f'train_dataloader.dataset.data_root={demo_set["data_root"]}'])
+    assert summary['images'] == 8
+    assert set(summary['pass']) == set(summary['train']) == {'None', 'ram'}
+    assert 'pipeline pass (no model)' in capsys.readouterr().out
