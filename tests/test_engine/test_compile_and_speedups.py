@@ -184,6 +184,22 @@ def test_fp32_flag_writes_amp_off_into_the_config():
     assert cfg.optim_wrapper.type == 'OptimWrapper'
 
 
+def test_train_parses_fp32_flag(tmp_path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'tool_train', os.path.join(os.path.dirname(DEMO_CONFIG), '..', '..', 'tools',
+                                   'train.py'))
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    args = train.parse_args([DEMO_CONFIG, '--fp32', '--work-dir', str(tmp_path)])
+    assert train.build_cfg(args).optim_wrapper.amp is False
+    args = train.parse_args([DEMO_CONFIG, '--work-dir', str(tmp_path)])
+    assert train.build_cfg(args).optim_wrapper.amp is True  # the default: AMP where free
+    args = train.parse_args([DEMO_CONFIG, '--fp32', '--amp', '--work-dir', str(tmp_path)])
+    with pytest.raises(SystemExit, match='contradict'):
+        train.build_cfg(args)
+
+
 def test_losses_in_fp32_under_bf16_autocast():
     _, model, batch = _model_and_batch()
     model.train()
