@@ -1,6 +1,10 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT`` prints mAP@0.5, mAP@0.5:0.95
 and the per-class AP table; a progress bar with ETA runs over the test batches.
 
+``--multi-label`` evaluates with multi-label NMS (every class above ``score_thr`` is a
+candidate, then class-aware NMS: the YOLOv5 ``val.py`` / MMYOLO convention); the default
+keeps one class per box. Written into ``model.bbox_head.test_cfg.multi_label``.
+
 ``--tta`` evaluates with test-time augmentation (scales ``--tta-scales`` x horizontal flip;
 each pass's detections fused across passes, or with ``--tta-merge nms`` all boxes through
 one NMS; see ``YOLODetector``'s ``tta_cfg``).
@@ -38,6 +42,11 @@ def parse_args(argv=None):
     parser.add_argument('--plots', action='store_true',
                         help='also write a confusion matrix PNG and a PR curve PNG to the '
                              'work dir')
+    parser.add_argument('--multi-label', action='store_true',
+                        help='multi-label NMS (model.bbox_head.test_cfg.multi_label=True): every '
+                             'class above score_thr is a candidate box, then class-aware NMS, '
+                             "as YOLOv5's val.py and MMYOLO evaluate (default: one class per "
+                             'box); report which one a number used')
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation: each batch at several scales '
                              '(--tta-scales) and flipped left-right, merged as --tta-merge '
@@ -59,6 +68,9 @@ def parse_args(argv=None):
         parser.error('--tta, --show-dir and --launcher work with --backend pytorch only')
     if args.precision != 'auto' and args.backend != 'openvino':
         parser.error('--precision needs --backend openvino')
+    if args.multi_label:  # an entry of the config (also for --backend: the config's NMS)
+        args.cfg_options = {**(args.cfg_options or {}),
+                            'model.bbox_head.test_cfg.multi_label': True}
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args

@@ -1,12 +1,12 @@
-"""Train a detector: ``python tools/train.py CONFIG [--work-dir DIR] [--amp] [--compile]
+"""Train a detector: ``python tools/train.py CONFIG [--work-dir DIR] [--amp|--fp32] [--compile]
 [--resume [CKPT]]``.
 
 ``--resume`` without a path continues from ``WORK_DIR/last_checkpoint``, or, when that
 file does not load (a run killed during a save by an older version), from the newest
 checkpoint of the work dir that does; each skipped file is logged with the reason.
 
-What runs is what the config says: the flags only write into the config (``--amp``:
-the optimizer wrapper; ``--on-nonfinite-loss``: the action of the config's
+What runs is what the config says: the flags only write into the config (``--amp`` /
+``--fp32``: the optimizer wrapper; ``--on-nonfinite-loss``: the action of the config's
 ``NonFiniteLossHook``; ``--compile``: a ``CompileModelHook``; ``--resume``:
 ``resume`` / ``load_from``), which mmengine dumps into the work dir. Without flags,
 ``Runner.from_cfg(load_config(CONFIG))`` builds the same run.
@@ -22,6 +22,7 @@ from yolo_toolbox.engine import (
     setup_amp,
     setup_compile,
     setup_distributed,
+    setup_fp32,
     setup_sync_bn,
 )
 from yolo_toolbox.utils import find_resumable_checkpoint, load_config
@@ -34,6 +35,10 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision: fp16 AMP on CUDA, bf16 autocast on CPU')
+    parser.add_argument('--fp32', action='store_true',
+                        help='train in fp32: writes optim_wrapper.amp=False (the base schedules '
+                             "default to AutoAmpOptimWrapper dtype='auto': bf16 autocast on CPUs "
+                             'with native bf16 and bf16-capable GPUs, fp16 on other GPUs)')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the LR with the total batch size (auto_scale_lr in config)')
     parser.add_argument(
@@ -68,8 +73,12 @@ def build_cfg(args, check_data: bool = False) -> Config:
         exit_if_data_missing(cfg)  # one short message (rank 0), not a traceback per rank
         if args.check_data_only:
             raise SystemExit(0)
+    if args.amp and args.fp32:
+        raise SystemExit('--amp and --fp32 contradict each other: give one')
     if args.amp:
         setup_amp(cfg)
+    if args.fp32:
+        setup_fp32(cfg)
     if args.auto_scale_lr:
         if not cfg.get('auto_scale_lr') or 'base_batch_size' not in cfg.auto_scale_lr:
             raise RuntimeError('--auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) '

@@ -138,6 +138,7 @@ def test_gpu_speedups_are_config_entries(monkeypatch):
     (print_config shows them), applied by what the runner builds, not by tools/train.py."""
     from mmengine.optim import AmpOptimWrapper, OptimWrapper
 
+    from yolo_toolbox.engine import CPUBf16OptimWrapper
     from yolo_toolbox.registry import OPTIM_WRAPPERS
     cfg = Config.fromfile(DEMO_CONFIG)
     assert 'gpu_speedups' not in cfg
@@ -149,13 +150,54 @@ def test_gpu_speedups_are_config_entries(monkeypatch):
         optimizer = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
         return OPTIM_WRAPPERS.build(dict(type='AutoAmpOptimWrapper', **kwargs),
                                     default_args=dict(optimizer=optimizer))
+    assert cfg.optim_wrapper.dtype == 'auto'
+    import yolo_toolbox.engine.optim_wrappers as wrappers
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    assert type(build(amp=True)) is OptimWrapper  # fp32 on a CPU machine
+    monkeypatch.setattr(wrappers, 'cpu_has_native_bf16', lambda: False)
+    assert type(build(amp=True)) is OptimWrapper  # fp32 on a CPU without native bf16
+    assert type(build(amp=True, dtype='bfloat16')) is CPUBf16OptimWrapper  # forced
+    with pytest.raises(ValueError, match='float16.*needs a CUDA device'):
+        build(amp=True, dtype='float16')
+    monkeypatch.setattr(wrappers, 'cpu_has_native_bf16', lambda: True)
+    assert type(build(amp=True)) is CPUBf16OptimWrapper  # issue 18: free on AVX512-BF16/AMX
+    assert type(build(amp=False)) is OptimWrapper
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda *a, **k: True)
     on_gpu = build(amp=True)
     assert isinstance(on_gpu, AmpOptimWrapper) and on_gpu.cast_dtype == torch.bfloat16
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda *a, **k: False)
+    fp16 = build(amp=True)
+    assert isinstance(fp16, AmpOptimWrapper) and fp16.cast_dtype == torch.float16
+    assert fp16.loss_scaler is not None
     assert type(build(amp=False)) is OptimWrapper
+    with pytest.raises(ValueError, match='dtype must be'):
+        build(amp=True, dtype='fp8')
+
+
+def test_fp32_flag_writes_amp_off_into_the_config():
+    from yolo_toolbox.engine import setup_fp32
+    cfg = Config.fromfile(DEMO_CONFIG)
+    setup_fp32(cfg)
+    assert cfg.optim_wrapper.type == 'AutoAmpOptimWrapper' and cfg.optim_wrapper.amp is False
+    cfg = Config(dict(optim_wrapper=dict(type='CPUBf16OptimWrapper', optimizer=dict())))
+    setup_fp32(cfg)
+    assert cfg.optim_wrapper.type == 'OptimWrapper'
+
+
+def test_train_parses_fp32_flag(tmp_path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'tool_train', os.path.join(os.path.dirname(DEMO_CONFIG), '..', '..', 'tools',
+                                   'train.py'))
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    args = train.parse_args([DEMO_CONFIG, '--fp32', '--work-dir', str(tmp_path)])
+    assert train.build_cfg(args).optim_wrapper.amp is False
+    args = train.parse_args([DEMO_CONFIG, '--work-dir', str(tmp_path)])
+    assert train.build_cfg(args).optim_wrapper.amp is True  # the default: AMP where free
+    args = train.parse_args([DEMO_CONFIG, '--fp32', '--amp', '--work-dir', str(tmp_path)])
+    with pytest.raises(SystemExit, match='contradict'):
+        train.build_cfg(args)
 
 
 def test_losses_in_fp32_under_bf16_autocast():

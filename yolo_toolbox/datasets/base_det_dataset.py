@@ -9,8 +9,10 @@ Every dataset here produces the MMDetection data-list layout::
 """
 import colorsys
 import logging
+import os
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
+import numpy as np
 import torch.utils.data
 from mmengine.dataset import BaseDataset
 from mmengine.dist import broadcast_object_list, get_rank, get_world_size, is_distributed
@@ -19,6 +21,7 @@ from mmengine.logging import print_log
 from yolo_toolbox.registry import TRANSFORMS
 
 from .box_policy import BoxChecker
+from .image_cache import CACHE_MODES, ImageCache, channels_of, check_budget, local_copies
 from .image_check import (
     ImageReadError,
     default_cache_file,
@@ -70,6 +73,11 @@ class BaseDetDataset(BaseDataset):
         image_check: ``'skip'`` (default), ``'strict'`` or ``'off'`` (no check).
         image_check_workers: threads of the check (default ``min(16, cpu_count)``).
         max_image_retries: replacements of an unreadable image per sample (training).
+        cache: ``None`` (default): every image is read and decoded each time it is used;
+            ``'ram'``: every image is decoded once, after the image check, into memory, with
+            the settings of the pipeline's ``LoadImageFromFile``, which then copies the
+            cached pixels (same values; see :mod:`.image_cache` for workers, DDP and the
+            memory check, which raises ``MemoryError`` up front when it does not fit).
         **kwargs: the remaining ``mmengine.dataset.BaseDataset`` arguments
             (``ann_file``, ``metainfo``, ``data_root``, ``data_prefix``, ``filter_cfg``,
             ``indices``, ``serialize_data``, ``test_mode``, ``lazy_init``, ``max_refetch``).
@@ -80,7 +88,7 @@ class BaseDetDataset(BaseDataset):
     def __init__(self, *, pipeline: Sequence[Union[dict, Callable]] = (),
                  min_box_area: float = 0.0, box_check: str = 'warn', image_check: str = 'skip',
                  image_check_workers: Optional[int] = None, max_image_retries: int = 10,
-                 **kwargs) -> None:
+                 cache: Optional[str] = None, **kwargs) -> None:
         self.min_box_area = float(min_box_area)
         if box_check not in ('warn', 'strict'):
             raise ValueError(f"{self.__class__.__name__}: box_check must be 'warn' or "
@@ -93,6 +101,11 @@ class BaseDetDataset(BaseDataset):
         self.image_check = image_check
         self.image_check_workers = image_check_workers
         self.max_image_retries = int(max_image_retries)
+        if cache not in CACHE_MODES:
+            raise ValueError(f"{self.__class__.__name__}: cache must be None or 'ram', "
+                             f'got {cache!r}')
+        self.cache = cache
+        self._image_cache: Optional[ImageCache] = None
         # built here with our registry, so the pipeline resolves to yolo_toolbox's
         # transforms whatever the current default scope is
         pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
@@ -155,6 +168,85 @@ class BaseDetDataset(BaseDataset):
         if num_dropped:
             print_log(f'{self.__class__.__name__}: dropped {num_dropped} {reason}',
                       logger='current', level=logging.WARNING)
+
+    # ---------------------------------------------------------------- image cache
+    def _image_loaders(self) -> list:
+        """This package's ``LoadImageFromFile`` instances in the pipeline, including those
+        of multi-image transforms (``Mosaic.pre_transform``)."""
+        from .transforms.loading import LoadImageFromFile
+        found, todo = [], list(getattr(self.pipeline, 'transforms', []))
+        while todo:
+            t = todo.pop(0)
+            if isinstance(t, LoadImageFromFile):
+                found.append(t)
+            for attr in ('transforms', 'pre_transform'):
+                inner = getattr(t, attr, None)
+                if isinstance(inner, (list, tuple)):
+                    todo.extend(inner)
+        return found
+
+    def full_init(self) -> None:
+        """mmengine's ``full_init`` (load, image check, filter, subset, serialise), then
+        the image cache when ``cache='ram'``."""
+        if self._fully_initialized:
+            return
+        super().full_init()
+        if self.cache == 'ram' and self._image_cache is None:
+            self._build_image_cache()
+
+    def _build_image_cache(self) -> None:
+        name = self.__class__.__name__
+        loaders = self._image_loaders()
+        if not loaders:
+            raise ValueError(f"{name}: cache='ram' needs a LoadImageFromFile in the pipeline "
+                             '(it decodes the images that the cache holds)')
+        settings = {(t.color_type, t.imdecode_backend) for t in loaders}
+        if len(settings) > 1:
+            raise ValueError(f"{name}: cache='ram' needs one decoding setting, but the "
+                             f'pipeline\'s LoadImageFromFile transforms use {sorted(settings)}')
+        loader = loaders[0]
+        channels = channels_of(loader.color_type)
+        paths, shapes = [], []
+        for i in range(len(self)):
+            info = super().get_data_info(i)
+            h, w = int(info.get('height') or 0), int(info.get('width') or 0)
+            paths.append(info['img_path'])
+            shapes.append((h, w, 3) if channels == 3 else (h, w))
+        needed = sum(int(np.prod(s)) for s in shapes)
+        check_budget(name, needed, local_copies())
+        workers = self.image_check_workers or min(16, os.cpu_count() or 1)
+        self._image_cache = ImageCache(paths, shapes, loader.decode, workers)
+        self._image_cache.log(name)
+
+    def _copy_without_annotation(self, memo=None):
+        # a subset gets its own cache (built by get_subset), never a deep copy of this one
+        cache, self._image_cache = self._image_cache, None
+        try:
+            return super()._copy_without_annotation({} if memo is None else memo)
+        finally:
+            self._image_cache = cache
+
+    def get_subset(self, indices):
+        sub = super().get_subset(indices)
+        if sub.cache == 'ram' and sub._fully_initialized and sub._image_cache is None:
+            sub._build_image_cache()
+        return sub
+
+    def get_subset_(self, indices) -> None:
+        super().get_subset_(indices)
+        if self._image_cache is not None:  # its indices no longer match: decode again
+            self._image_cache = None
+            self._build_image_cache()
+
+    def get_data_info(self, idx: int) -> dict:
+        """mmengine's data info of ``idx``, plus ``cached_img`` (a read-only view) when the
+        image cache holds it."""
+        info = super().get_data_info(idx)
+        if self._image_cache is not None:
+            img = self._image_cache.get(idx)
+            if img is not None:
+                info['cached_img'] = img
+        return info
 
     # ---------------------------------------------------------------- access
     def prepare_data(self, idx: int) -> Any:

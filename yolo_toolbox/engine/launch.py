@@ -58,6 +58,20 @@ def setup_sync_bn(cfg: Config) -> None:
         cfg.sync_bn = None
 
 
+def setup_fp32(cfg: Config) -> None:
+    """``tools/train.py --fp32``: switch mixed precision off in ``cfg.optim_wrapper`` (so the
+    dumped config shows it): ``AutoAmpOptimWrapper`` gets ``amp=False``; an explicit
+    ``AmpOptimWrapper`` / ``CPUBf16OptimWrapper`` becomes a plain ``OptimWrapper``."""
+    optim_wrapper = cfg.optim_wrapper
+    wrapper_type = optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper_type == 'AutoAmpOptimWrapper':
+        optim_wrapper.amp = False
+    elif wrapper_type in ('AmpOptimWrapper', 'CPUBf16OptimWrapper'):
+        for key in ('amp', 'dtype', 'loss_scale'):
+            optim_wrapper.pop(key, None)
+        optim_wrapper.type = 'OptimWrapper'
+
+
 def setup_amp(cfg: Config) -> None:
     """``tools/train.py --amp``: mixed precision, written into ``cfg.optim_wrapper`` (so the
     dumped config shows it). On CUDA: ``AutoAmpOptimWrapper`` with ``amp=True`` (bf16 where

@@ -42,4 +42,5 @@ model = dict(
         lambda_scales=(1.0, 1.0, 1.0),
         use_noobj_loss=False,
         # max_per_img=300 reproduces the original's table ("max_nms_num 300")
-        test_cfg=dict(score_thr=0.001, nms_iou_thr=0.6, max_per_img=300, nms_pre=3000)))
+        test_cfg=dict(score_thr=0.001, nms_iou_thr=0.6, max_per_img=300, nms_pre=3000,
+                      multi_label=False)))

@@ -7,10 +7,11 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
-# mixed precision on a CUDA machine (bf16 where supported, else fp16 with dynamic loss
-# scaling), fp32 elsewhere; amp=False for fp32 everywhere (engine/optim_wrappers.py)
+# mixed precision where it is free: on CUDA bf16 where supported, else fp16 with dynamic
+# loss scaling; on a CPU with native bf16 (AVX512-BF16 / AMX) bf16 autocast; fp32 on other
+# CPUs. amp=False (tools/train.py --fp32) for fp32 everywhere (engine/optim_wrappers.py)
 optim_wrapper = dict(
-    type='AutoAmpOptimWrapper', amp=True,
+    type='AutoAmpOptimWrapper', amp=True, dtype='auto',
     optimizer=dict(type='SGD', lr=base_lr, momentum=0.9, weight_decay=1e-4, nesterov=True),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 

@@ -20,15 +20,33 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
     ``FileNotFoundError`` too for a missing file) whose message is the path. Detection
     datasets catch it in training and use another image.
 
-    Reads: ``img_path``. Writes: ``img`` (H, W, 3) uint8 BGR, ``img_shape`` and
-    ``ori_shape`` (h, w) of the file image.
+    Reads: ``img_path``, and ``cached_img`` when the dataset holds decoded images
+    (``cache='ram'``, :mod:`~yolo_toolbox.datasets.image_cache`): then the file is not
+    read and ``img`` is a copy of those pixels (decoded earlier by :meth:`decode`, i.e. with
+    this transform's settings). Writes: ``img`` (H, W, 3) uint8 BGR, ``img_shape`` and
+    ``ori_shape`` (h, w) of the file image; removes ``cached_img``.
 
     Args: those of :class:`mmcv.transforms.LoadImageFromFile` (``to_float32``,
         ``color_type``, ``imdecode_backend``, ``ignore_empty``, ``backend_args``).
     """
 
+    def decode(self, path: str) -> np.ndarray:
+        """The image of ``path`` as this transform decodes it, before ``to_float32``."""
+        out = super().transform(dict(img_path=path))
+        if out is None or out.get('img') is None:
+            raise ImageReadError(f'cannot read image file {path}')
+        img = out['img']
+        return img.astype(np.uint8) if self.to_float32 else img
+
     def transform(self, results: dict) -> Optional[dict]:
         path = results['img_path']
+        cached = results.pop('cached_img', None)
+        if cached is not None:
+            img = cached.astype(np.float32) if self.to_float32 else cached.copy()
+            results['img'] = img
+            results['img_shape'] = img.shape[:2]
+            results['ori_shape'] = img.shape[:2]
+            return results
         try:
             out = super().transform(results)
         except FileNotFoundError as e:

@@ -46,25 +46,43 @@ def class_offset_nms(boxes: Tensor, scores: Tensor, groups: Tensor, iou_thr: flo
     return nms(shifted, scores, iou_thr), shifted
 
 
+def _top_pairs(scores: Tensor, nms_pre: int):
+    """Multi-label candidates: the top ``nms_pre`` (box, class) pairs per image of scores
+    (B, M, C) -> their scores, box indices and class labels, each (B, k)."""
+    num_classes = scores.shape[2]
+    flat = scores.reshape(scores.shape[0], -1)  # (B, M * C), box-major
+    top_scores, top_flat = flat.topk(min(nms_pre, flat.shape[1]), dim=1)
+    return (top_scores, torch.div(top_flat, num_classes, rounding_mode='floor'),
+            top_flat % num_classes)
+
+
 def batched_nms(boxes: Tensor, scores: Tensor, num_classes: int, cfg: dict) -> Tensor:
     """Class- and image-aware NMS over a whole batch, in one call (traceable to ONNX).
 
-    Each box gets the arg-max class and its score; per image the top ``nms_pre`` above
-    ``score_thr`` enter NMS at ``nms_iou_thr``; at most ``max_per_img`` per image are kept.
+    Single-label (default, ``multi_label=False``): each box gets the arg-max class and its
+    score. Multi-label (``multi_label=True``, the convention of YOLOv5 ``val.py`` and
+    MMYOLO's evaluation): every (box, class) pair whose score is above ``score_thr``
+    is a candidate, so one box may be kept for several classes. Then, per image, the top
+    ``nms_pre`` candidates above ``score_thr`` enter class-aware NMS at ``nms_iou_thr``;
+    at most ``max_per_img`` per image are kept.
 
     Args:
         boxes: (B, M, 4) xyxy; scores: (B, M, C).
         num_classes: C.
-        cfg: ``score_thr``, ``nms_iou_thr``, ``max_per_img``, ``nms_pre``.
+        cfg: ``score_thr``, ``nms_iou_thr``, ``max_per_img``, ``nms_pre``, optional
+            ``multi_label``.
 
     Returns:
         dets (K, 7): image index, x1, y1, x2, y2, score, label; by descending score.
     """
     batch, num_boxes = scores.shape[:2]
-    max_scores, labels = scores.max(dim=-1)  # (B, M)
-    top_scores, top_idx = max_scores.topk(min(int(cfg['nms_pre']), num_boxes), dim=1)
+    if cfg.get('multi_label', False):
+        top_scores, top_idx, top_labels = _top_pairs(scores, int(cfg['nms_pre']))
+    else:
+        max_scores, labels = scores.max(dim=-1)  # (B, M)
+        top_scores, top_idx = max_scores.topk(min(int(cfg['nms_pre']), num_boxes), dim=1)
+        top_labels = labels.gather(1, top_idx)
     top_boxes = boxes.gather(1, top_idx[..., None].expand(-1, -1, 4))
-    top_labels = labels.gather(1, top_idx)
     img_idx = torch.arange(batch, device=boxes.device)[:, None].expand_as(top_idx)
     valid = top_scores > cfg['score_thr']
     cand_boxes, cand_scores = top_boxes[valid], top_scores[valid]

@@ -86,11 +86,14 @@ class YOLOHead(PostProcessMixin, BaseModule):
         prior_prob: with ``conv_bias``, the initial objectness / class probability
             (RetinaNet's bias init, e.g. 0.01); None leaves PyTorch's default bias init.
         test_cfg: ``score_thr``, ``nms_iou_thr``, ``max_per_img``, ``nms_pre`` (top
-            candidates per image kept before NMS).
+            candidates per image kept before NMS), ``multi_label`` (default False: one
+            class per box; True: every class above ``score_thr`` is a candidate, the
+            YOLOv5 ``val.py`` / MMYOLO convention, :func:`.post_processing.batched_nms`).
     """
 
     #: ``test_cfg`` keys and defaults (the config's ``test_cfg`` overrides them)
-    DEFAULT_TEST_CFG = dict(score_thr=0.001, nms_iou_thr=0.6, max_per_img=100, nms_pre=3000)
+    DEFAULT_TEST_CFG = dict(score_thr=0.001, nms_iou_thr=0.6, max_per_img=100, nms_pre=3000,
+                            multi_label=False)
 
     def __init__(self,
                  num_classes: int,

@@ -77,7 +77,8 @@ class YOLOv8Head(PostProcessMixin, BaseModule):
     #: chosen per assigner; tools/analysis_tools/assigner_sweep.py keeps it for every run
     coder_follows_assigner = False
     #: ``test_cfg`` keys and defaults (the config's ``test_cfg`` overrides them)
-    DEFAULT_TEST_CFG = dict(score_thr=0.001, nms_iou_thr=0.7, max_per_img=300, nms_pre=30000)
+    DEFAULT_TEST_CFG = dict(score_thr=0.001, nms_iou_thr=0.7, max_per_img=300, nms_pre=30000,
+                            multi_label=False)
 
     def __init__(self,
                  num_classes: int,
