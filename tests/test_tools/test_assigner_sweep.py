@@ -69,6 +69,23 @@ def test_assigner_options_reach_only_their_assigner(tmp_path):
         sweep.parse_assigner_options(['tal:optim_wrapper.lr=1'])
 
 
+def run_sweep_tool(argv):
+    """The sweep as a user runs it, in its own process (it trains in subprocesses and
+    plots; a fresh process keeps it apart from what earlier tests left in this one).
+    Returns ``{assigner: [run result]}`` read from the runs' result files."""
+    import json
+    import subprocess
+    tool = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+                    'tools', 'analysis_tools', 'assigner_sweep.py')
+    proc = subprocess.run([sys.executable, tool, *argv], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    work_dir = argv[argv.index('--work-dir') + 1]
+    names = argv[argv.index('--assigners') + 1:argv.index('--epochs')]
+    return {name: [json.load(open(osp.join(work_dir, name, 'seed0', 'sweep_result.json')))]
+            for name in names}
+
+
 def test_tiny_sweep_trains_tabulates_plots_and_resumes(tmp_path):
     from yolo_toolbox.datasets.demo import make_demo_dataset
     data_root = str(tmp_path / 'data')
@@ -77,8 +94,7 @@ def test_tiny_sweep_trains_tabulates_plots_and_resumes(tmp_path):
     work_dir = str(tmp_path / 'sweep')
     argv = [config, '--assigners', 'yolov5', 'tal', '--epochs', '1', '--seeds', '0',
             '--work-dir', work_dir, '--bench-gts', '5', '--bench-repeat', '1']
-    sweep = load_sweep()
-    results = sweep.main(argv)
+    results = run_sweep_tool(argv)
     assert list(results) == ['yolov5', 'tal']
     for name, (run, ) in results.items():
         assert run['assigner'] == name and run['seed'] == 0
@@ -99,7 +115,7 @@ def test_tiny_sweep_trains_tabulates_plots_and_resumes(tmp_path):
 
     # again: nothing is trained (no new session in the run dirs), same numbers
     sessions = sorted(glob.glob(osp.join(work_dir, '*', 'seed0', '2*')))
-    again = sweep.main(argv)
+    again = run_sweep_tool(argv)
     assert sorted(glob.glob(osp.join(work_dir, '*', 'seed0', '2*'))) == sessions
     assert again['tal'][0]['mAP_50'] == results['tal'][0]['mAP_50']
 
