@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
 # The test command: installs into ./.venv when needed (pip output: work_dirs/install.log,
 # shown only on failure), then runs the CPU test suite with pytest's progress.
+# Two pytest processes: tests/test_tools runs apart from the rest. In one process of the
+# whole suite, a test there segfaulted (exit 139, no Python traceback) after ~500 earlier
+# tests, while it passes in a process of its own; the cause is not found yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOG=work_dirs/install.log
 echo "install: yolo_toolbox and its test dependencies into .venv (pip output: $LOG)"
 bash tools/misc/setup_venv.sh --log "$LOG" > /dev/null
-echo "tests: .venv/bin/python -m pytest tests $*"
-.venv/bin/python -m pytest tests -p no:cacheprovider "$@"
+status=0
+for part in "tests --ignore=tests/test_tools" "tests/test_tools"; do
+    echo "tests: .venv/bin/python -m pytest $part $*"
+    # shellcheck disable=SC2086  # $part is two words on purpose
+    .venv/bin/python -m pytest $part -p no:cacheprovider "$@" || rc=$?
+    rc=${rc:-0}
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]; then  # 5: no test selected in this part
+        status=$rc
+    fi
+    unset rc
+done
+exit "$status"
