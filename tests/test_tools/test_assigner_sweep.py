@@ -67,6 +67,11 @@ def test_assigner_options_reach_only_their_assigner(tmp_path):
     assert head.cls_target_on == 'class' and head.assigner == dict(type='TaskAlignedAssigner')
     with pytest.raises(SystemExit, match='NAME:model.bbox_head'):
         sweep.parse_assigner_options(['tal:optim_wrapper.lr=1'])
+    # a name that is not swept is an error before anything trains
+    with pytest.raises(SystemExit, match=r"\['tla'\], not among --assigners"):
+        sweep.main([base, '--assigners', 'tal', '--epochs', '1', '--work-dir',
+                    str(tmp_path / 'sweep'), '--assigner-options',
+                    'tla:model.bbox_head.loss_obj.gamma=0.0'])
 
 
 def run_sweep_tool(argv):

@@ -365,6 +365,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         load_config(args.config, parse_cfg_options(args.cfg_options)).dump(args.base_config)
     cfg = load_config(args.base_config)
     configs = assigner_configs(args.assigners, cfg)
+    unknown = sorted(set(parse_assigner_options(args.assigner_options)) - set(configs))
+    if unknown:  # a misspelled name would otherwise leave its settings silently unused
+        raise SystemExit(f'--assigner-options names {unknown}, not among --assigners '
+                         f'{list(configs)}')
     bench = load_benchmark_tool()
     results = {name: [] for name in configs}
     for seed in args.seeds:  # seed-major: a cut-short sweep has every assigner once
