@@ -30,7 +30,12 @@ from torch import Tensor, nn
 from yolo_toolbox.models.task_modules.assigners import AssignLevel
 from yolo_toolbox.models.task_modules.coders import BaseBBoxCoder
 from yolo_toolbox.registry import MODELS, TASK_UTILS
-from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy, stack_gt_instances, xyxy_to_cxcywh
+from yolo_toolbox.structures import (
+    broadcast_box_iou,
+    cxcywh_to_xyxy,
+    stack_gt_instances,
+    xyxy_to_cxcywh,
+)
 from yolo_toolbox.utils.keys import check_known_keys
 
 from .post_processing import PostProcessMixin
@@ -331,7 +336,8 @@ class YOLOHead(PostProcessMixin, BaseModule):
                     loss_bbox = ((self.loss_bbox(pos_boxes, target_boxes, reduction='none')
                                   * box_weight).sum() / box_weight.sum().clamp(min=1e-6))
                 with torch.no_grad():
-                    iou = box_iou(cxcywh_to_xyxy(pos_boxes), cxcywh_to_xyxy(target_boxes))
+                    iou = broadcast_box_iou(cxcywh_to_xyxy(pos_boxes),
+                                            cxcywh_to_xyxy(target_boxes))
                     iou = iou.clamp(0, 1)
                 pos_iou_sum = pos_iou_sum + iou.sum()
                 if result.obj_target is not None:  # the assigner's quality target
