@@ -5,7 +5,7 @@
 _base_ = '../yolo_r18_nearby.py'
 
 data_root = 'data/demo/'
-classes = ('ellipse', 'rectangle', 'triangle', 'star')  # = yolo_toolbox.datasets.DEMO_CLASSES
+classes = ('ellipse', 'rectangle', 'triangle', 'star')  # = DEMO_CLASSES, tools/misc/synthetic_data
 img_scale = (256, 256)
 max_epochs = 40
 base_lr = 0.001

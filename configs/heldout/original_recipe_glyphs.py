@@ -6,7 +6,7 @@
 _base_ = '../yolo_r18_nearby.py'
 
 data_root = 'data/heldout_glyphs/'
-classes = ('A', 'H', 'S', '4', 'X')  # = yolo_toolbox.datasets.HELDOUT_CLASSES['glyphs']
+classes = ('A', 'H', 'S', '4', 'X')  # = tools/misc/synthetic_data HELDOUT_CLASSES['glyphs']
 img_scale = (320, 320)
 max_epochs = 31
 

@@ -9,7 +9,7 @@
 _base_ = './yolov8_n.py'
 
 data_root = 'data/demo/'
-classes = ('ellipse', 'rectangle', 'triangle', 'star')  # = yolo_toolbox.datasets.DEMO_CLASSES
+classes = ('ellipse', 'rectangle', 'triangle', 'star')  # = DEMO_CLASSES, tools/misc/synthetic_data
 img_scale = (256, 256)
 max_epochs = 40
 close_mosaic_epochs = 10

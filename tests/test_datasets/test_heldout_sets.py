@@ -4,8 +4,9 @@ import filecmp
 import os.path as osp
 
 import pytest
+from _tools import HELDOUT_CLASSES, make_heldout_dataset
 
-from yolo_toolbox.datasets import HELDOUT_CLASSES, VOCDataset, make_heldout_dataset
+from yolo_toolbox.datasets import VOCDataset
 
 
 def _load(root, kind, split):

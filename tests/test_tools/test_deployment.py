@@ -168,7 +168,7 @@ def test_predict_backend_matches_pytorch(tiny, tmp_path, backend):
 
 def _three_class_test_set(root) -> None:
     """4 test images of noise with 1-3 boxes of the tiny model's classes, VOC layout."""
-    from yolo_toolbox.datasets.demo import write_voc_set
+    from _tools import write_voc_set
 
     def make_image(i):
         rng = np.random.default_rng(i)
