@@ -21,12 +21,8 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from yolo_toolbox.apis.deploy import (
-    add_backend_arguments,
-    backend_kwargs,
-    evaluate_exported,
-    init_backend_detector,
-)
+from yolo_toolbox.apis.deploy import evaluate_exported, init_backend_detector
+from yolo_toolbox.deployment.cli_options import add_backend_arguments, backend_kwargs
 from yolo_toolbox.engine import setup_distributed
 from yolo_toolbox.utils import load_config
 
