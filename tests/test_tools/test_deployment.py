@@ -11,6 +11,7 @@ there, and folding BN changes the order of the float operations in every layer; 
 real error (a wrong fold or decode moves boxes by pixels). Scores are products of two
 sigmoids in [0, 1]: 1e-4.
 """
+import glob
 import importlib.util
 import json
 import os.path as osp
@@ -342,3 +343,17 @@ def test_one_step_tools_convert_quantize_and_check(tiny, tmp_path):
     (tmp_path / 'no_images' / 'notes.txt').write_text('not an image')
     with pytest.raises(SystemExit, match='no calibration images'):
         quantize.main([config, xml, '--calib-dir', str(tmp_path / 'no_images')])
+
+
+def test_apis_parse_no_arguments():
+    """The backend options of tools/predict.py and tools/test.py live in
+    yolo_toolbox.deployment.cli_options; their old names in apis.deploy warn."""
+    import yolo_toolbox.apis.deploy as deploy
+    from yolo_toolbox.deployment import cli_options
+    for name in ('add_backend_arguments', 'backend_kwargs', 'PRECISION_ARGS'):
+        with pytest.warns(DeprecationWarning, match='cli_options'):
+            assert getattr(deploy, name) is getattr(cli_options, name)
+    for path in glob.glob(osp.join(REPO, 'yolo_toolbox', 'apis', '*.py')):
+        with open(path) as f:
+            source = f.read()
+        assert 'argparse' not in source and 'add_argument' not in source, path
