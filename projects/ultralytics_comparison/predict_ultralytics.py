@@ -33,6 +33,10 @@ def main():
     parser.add_argument('--batch', type=int, default=16)
     parser.add_argument('--epochs', type=int, nargs='*', default=None,
                         help='only these epochs (1-based); default all')
+    parser.add_argument('--check-val', metavar='DATA_YAML',
+                        help="also print Ultralytics' own val mAP of the last checkpoint on this "
+                             'data.yaml (a cross-check; it differs a little: multi-label NMS, '
+                             'its own interpolation, difficult objects left out of its labels)')
     args = parser.parse_args()
     os.environ.setdefault('YOLO_CONFIG_DIR', osp.join(osp.abspath(args.out), 'ultralytics_config'))
     os.environ.setdefault('YOLO_OFFLINE', '1')
@@ -68,6 +72,14 @@ def main():
         print(f'epoch {rec["epoch"]}: {len(ids)} images, '
               f'{sum(len(d["scores"]) for d in dets.values())} detections '
               f'({time.perf_counter() - t0:.1f} s)')
+    if args.check_val:
+        rec = [r for r in records if not args.epochs or r['epoch'] in args.epochs][-1]
+        res = YOLO(osp.join(args.run, rec['weights'])).val(
+            data=osp.abspath(args.check_val), imgsz=args.imgsz, batch=args.batch, conf=args.conf,
+            iou=args.iou, max_det=args.max_det, device='cpu', plots=False, workers=0,
+            project=osp.abspath(args.out), name='check_val', exist_ok=True, verbose=False)
+        print(f"Ultralytics' own val, epoch {rec['epoch']}: mAP@0.5 {res.box.map50:.3f}, "
+              f'mAP@0.5:0.95 {res.box.map:.3f}')
 
 
 if __name__ == '__main__':
