@@ -158,6 +158,7 @@ def plot(sets, out_png):
             ax.set_xlabel(xlabel)
             ax.set_ylabel('mAP@0.5:0.95')
             ax.set_title(name)
+            ax.set_ylim(bottom=0)
             ax.grid(alpha=0.3)
             ax.legend(fontsize=8)
     fig.tight_layout()
