@@ -112,7 +112,10 @@ def build_table(name, systems, epochs):
     def row(kind, budget, ue, oe):
         u = ultra['map'].get(ue) if ue else None
         o = ours['map'].get(oe) if oe else None
-        fmt = (lambda v: f'{v[0]:.3f} / {v[1]:.3f}' if v else 'n/a')
+
+        def fmt(v):
+            return f'{v[0]:.3f} / {v[1]:.3f}' if v else 'n/a'
+
         ratio = (f'{o[1] / u[1]:.2f}x' if u and o and u[1] > 0 else 'n/a')
         rows.append(dict(set=name, kind=kind, seconds=budget, ultralytics_epoch=ue,
                          ultralytics=u, ours_epoch=oe, ours=o, ratio_50_95=ratio))

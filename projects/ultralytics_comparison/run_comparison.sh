@@ -48,11 +48,11 @@ for SET in $SETS; do
     "$ULTRA_PY" $D/predict_ultralytics.py "$W/ultralytics/train" "$W/data/voc/VOC2007" \
         "$W/ultralytics_dets" --imgsz 256 --check-val "$W/data/yolo/data.yaml" \
         > "$W/ultralytics_predict.log" 2>&1
-    grep -E "^epoch $EPOCHS:|own val" "$W/ultralytics_predict.log"
+    grep -E "^epoch $EPOCHS:|own val" "$W/ultralytics_predict.log" || true
     echo "== $SET: ours, YOLOv8-n config (log $W/ours.log)"
     "$PY" tools/train.py $D/configs/yolov8_n_256_$SET.py --work-dir "$W/ours" \
         --cfg-options "${ROOT[@]}" > "$W/ours.log" 2>&1
-    grep "Epoch(val) \[$EPOCHS\]" "$W/ours.log" | tail -n 1 | cut -c1-120
+    { grep "Epoch(val) \[$EPOCHS\]" "$W/ours.log" || true; } | tail -n 1 | cut -c1-120
     NEARBY_ARG=()
     if [ "$NEARBY" = 1 ]; then
         echo "== $SET: ours, nearby grid (log $W/nearby.log)"

@@ -75,7 +75,8 @@ def main():
                 project=out, name='train', exist_ok=True, verbose=True)
     print(f'ultralytics {__version__}: {len(records)} epochs, training loop '
           f'{records[-1]["cumulative_train_s"]:.1f} s, whole call '
-          f'{time.perf_counter() - wall:.1f} s; times in {osp.join(out, "train", "epoch_times.json")}')
+          f'{time.perf_counter() - wall:.1f} s; times in '
+          f'{osp.join(out, "train", "epoch_times.json")}')
 
 
 if __name__ == '__main__':

@@ -24,7 +24,8 @@ def _voc(root):
         (year / sub).mkdir(parents=True)
     for i in range(3):
         (year / 'Annotations' / f'{i:06d}.xml').write_text(XML)
-        assert cv2.imwrite(str(year / 'JPEGImages' / f'{i:06d}.jpg'), np.zeros((50, 100, 3), np.uint8))
+        assert cv2.imwrite(str(year / 'JPEGImages' / f'{i:06d}.jpg'),
+                           np.zeros((50, 100, 3), np.uint8))
     (year / 'ImageSets' / 'Main' / 'trainval.txt').write_text('000000\n000001\n')
     (year / 'ImageSets' / 'Main' / 'test.txt').write_text('000002\n')
     return root

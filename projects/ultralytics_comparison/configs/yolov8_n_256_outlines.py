@@ -11,7 +11,8 @@ custom_imports = dict(imports=['projects.ultralytics_comparison.epoch_timer'],
                       allow_failed_imports=False)
 
 data_root = 'work_dirs/ultra22/outlines/data/voc/'  # prepare_data.py's OUT/voc/
-classes = ('ring', 'cross', 'arrow', 'checker', 'crescent')  # = yolo_toolbox.datasets.HELDOUT_CLASSES['outlines']
+# = yolo_toolbox.datasets.HELDOUT_CLASSES['outlines']
+classes = ('ring', 'cross', 'arrow', 'checker', 'crescent')
 
 model = dict(bbox_head=dict(num_classes=len(classes)))
 train_dataloader = dict(dataset=dict(data_root=data_root, metainfo=dict(classes=classes)))
