@@ -11,7 +11,7 @@ custom_imports = dict(imports=['projects.ultralytics_comparison.epoch_timer'],
                       allow_failed_imports=False)
 
 data_root = 'work_dirs/ultra22/outlines/data/voc/'  # prepare_data.py's OUT/voc/
-# = yolo_toolbox.datasets.HELDOUT_CLASSES['outlines']
+# = synthetic_data.HELDOUT_CLASSES (tools/misc/synthetic_data)['outlines']
 classes = ('ring', 'cross', 'arrow', 'checker', 'crescent')
 
 model = dict(bbox_head=dict(num_classes=len(classes)))
