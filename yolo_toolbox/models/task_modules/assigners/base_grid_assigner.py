@@ -95,8 +95,8 @@ class BaseGridAssigner(metaclass=ABCMeta):
 
     The head calls :meth:`assign_levels` once per batch with every scale. A *static*
     assigner implements only the per-scale :meth:`assign`; the default
-    :meth:`assign_levels` runs it on each scale. A *dynamic* assigner (see
-    ``BaseDynamicAssigner``) sets ``multi_level = True`` and overrides
+    :meth:`assign_levels` runs it on each scale. A *multi-level* assigner (see
+    ``BaseMultiLevelAssigner``) sets ``multi_level = True`` and overrides
     :meth:`assign_levels` to choose across scales at once; with ``uses_predictions =
     True`` the head also gives it every slot's detached decoded box and score.
 
