@@ -1,9 +1,9 @@
-from .all_grid_assigner import AllGridAssigner
 import warnings
 
+from .all_grid_assigner import AllGridAssigner
 from .atss_assigner import ATSSAssigner
-from .base_multi_level_assigner import BaseMultiLevelAssigner
 from .base_grid_assigner import AssignLevel, BaseGridAssigner, GridAssignResult
+from .base_multi_level_assigner import BaseMultiLevelAssigner
 from .nearby_grid_assigner import NearbyGridAssigner
 from .simota_assigner import SimOTAAssigner
 from .single_grid_assigner import SingleGridAssigner

@@ -8,8 +8,8 @@ from torch import Tensor
 from yolo_toolbox.registry import TASK_UTILS
 from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy
 
-from .base_multi_level_assigner import BaseMultiLevelAssigner, Candidates
 from .base_grid_assigner import AssignLevel, GridAssignResult
+from .base_multi_level_assigner import BaseMultiLevelAssigner, Candidates
 
 
 @TASK_UTILS.register_module()

@@ -7,8 +7,8 @@ from torch import Tensor
 
 from yolo_toolbox.registry import TASK_UTILS
 
-from .base_multi_level_assigner import BaseMultiLevelAssigner
 from .base_grid_assigner import AssignLevel, GridAssignResult
+from .base_multi_level_assigner import BaseMultiLevelAssigner
 
 
 @TASK_UTILS.register_module()
