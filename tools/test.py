@@ -90,7 +90,7 @@ def use_tta(cfg: Config, scales=None, merge=None) -> None:
         scales: the passes' scale factors (each plain and flipped): a ``tta_pipeline``
             made from the test pipeline (``make_tta_pipeline``); None: the config's
             ``tta_pipeline``, or one made with the default scales where it has none.
-        merge: ``'fuse'`` or ``'nms'`` (``YOLOTTAModel``); None: the config's.
+        merge: ``'fuse'`` or ``'nms'`` (``YOLOTTAModel``'s ``merge_mode``); None: the config's.
     """
     from yolo_toolbox.datasets.transforms import DEFAULT_TTA_SCALES, make_tta_pipeline
     tta_model = dict(cfg.get('tta_model') or dict(type='YOLOTTAModel'))
