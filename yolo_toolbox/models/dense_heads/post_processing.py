@@ -5,7 +5,8 @@ Everything that turns decoded boxes and scores into detections calls this module
 heads (through :class:`PostProcessMixin`), test-time augmentation (``YOLOTTAModel``
 merges its passes with :func:`merge_tta_passes`), the ONNX export wrapper
 (``models/detectors/export.py``), the exported-model runners (``apis/deploy.py``,
-through :class:`PostProcessor`, built from the config alone) and the visualiser's display NMS (:func:`class_offset_nms`).
+through :class:`PostProcessor`, built from the config alone) and the visualiser's
+display NMS (:func:`class_offset_nms`).
 
 The settings are the head's ``test_cfg``: ``score_thr``, ``nms_iou_thr``,
 ``max_per_img``, ``nms_pre``.
