@@ -8,12 +8,12 @@ from torch import Tensor
 from yolo_toolbox.registry import TASK_UTILS
 from yolo_toolbox.structures import broadcast_box_iou, cxcywh_to_xyxy
 
-from .base_dynamic_assigner import BaseDynamicAssigner, Candidates
 from .base_grid_assigner import AssignLevel, GridAssignResult
+from .base_multi_level_assigner import BaseMultiLevelAssigner, Candidates
 
 
 @TASK_UTILS.register_module()
-class ATSSAssigner(BaseDynamicAssigner):
+class ATSSAssigner(BaseMultiLevelAssigner):
     """Adaptive training sample selection (Zhang et al., CVPR 2020), over all scales, as
     the paper and MMDetection's ``ATSSAssigner`` define it:
 
