@@ -85,6 +85,16 @@ class YOLOHead(AssignMixin, PostProcessMixin, BaseModule):
         lambda_noobj: with ``use_noobj_loss``, the weight of the objectness loss of
             negative slots (positives keep weight 1).
         lambda_scales: weight of each scale's loss.
+        loss_normalizer: how each part is averaged (None: what the assigner declares,
+            ``loss_normalizer`` of its class, 'mean' unless it says otherwise).
+            'mean' (the original's): per scale, objectness averaged over every slot, box
+            and class losses over the positives (the box a weighted mean where the
+            assigner gives ``box_weight``). 'num_pos' (YOLOX, ATSS): every part summed over
+            all scales (class over its classes too) and divided by the batch's number of
+            positives; the box loss, where weighted, by the sum of its weights. 'target_sum'
+            (TOOD / YOLOv8): divided by the sum of the positives' score targets
+            (objectness x class target), at least 1; the box loss weighted by
+            ``box_weight`` and divided by the same sum.
         wh_decode: with ``bbox_coder=None`` only: the size decoding of the default coder,
             'sigmoid_square' (``(2 * sigmoid) ** 2 * anchor``, in (0, 4 anchor)),
             'linear' (the original's ``raw * 4 * anchor``) or 'exp' (``exp * anchor``).
@@ -101,6 +111,8 @@ class YOLOHead(AssignMixin, PostProcessMixin, BaseModule):
     #: ``test_cfg`` keys and defaults (the config's ``test_cfg`` overrides them)
     DEFAULT_TEST_CFG = dict(score_thr=0.001, nms_iou_thr=0.6, max_per_img=100, nms_pre=3000,
                             multi_label=False)
+    #: the ways of averaging the loss parts (``loss_normalizer``)
+    LOSS_NORMALIZERS = ('mean', 'num_pos', 'target_sum')
 
     def __init__(self,
                  num_classes: int,
@@ -121,6 +133,7 @@ class YOLOHead(AssignMixin, PostProcessMixin, BaseModule):
                  lambda_noobj: float = 1.0,
                  lambda_scales: Sequence[float] = (1.0, 1.0, 1.0),
                  use_noobj_loss: bool = False,
+                 loss_normalizer: Optional[str] = None,
                  wh_decode: Optional[str] = None,
                  conv_bias: bool = False,
                  prior_prob: Optional[float] = None,
@@ -157,6 +170,12 @@ class YOLOHead(AssignMixin, PostProcessMixin, BaseModule):
         self.lambda_noobj = lambda_noobj
         self.lambda_scales = tuple(lambda_scales)
         self.use_noobj_loss = use_noobj_loss
+        if loss_normalizer is None:
+            loss_normalizer = getattr(self.assigner, 'loss_normalizer', 'mean')
+        if loss_normalizer not in self.LOSS_NORMALIZERS:
+            raise ValueError(f'loss_normalizer must be one of {self.LOSS_NORMALIZERS}, got '
+                             f'{loss_normalizer!r}')
+        self.loss_normalizer = loss_normalizer
         if prior_prob is not None and not conv_bias:
             raise ValueError('prior_prob sets the bias of the prediction convs: it needs '
                              'conv_bias=True')
@@ -319,6 +338,14 @@ class YOLOHead(AssignMixin, PostProcessMixin, BaseModule):
         assign_results = self.assign(preds, gt_bboxes_labels)
         total = {'loss_obj': 0.0, 'loss_bbox': 0.0, 'loss_cls': 0.0}
         logs = {}
+        # 'mean': each part reduced per scale as configured; otherwise summed per scale
+        # here and divided by one batch-wide normaliser below
+        summed = self.loss_normalizer != 'mean'
+        reduce = dict(reduction='sum') if summed else {}
+        level_sums = []  # with summed: per scale (obj, bbox, cls) sums
+        score_target_sum = preds[0].new_zeros(())
+        box_weight_sum = preds[0].new_zeros(())
+        weighted_boxes = False
         num_pos = 0
         pos_iou_sum = preds[0].new_zeros(())
         for level, (pred, result) in enumerate(zip(preds, assign_results)):
@@ -333,7 +360,14 @@ class YOLOHead(AssignMixin, PostProcessMixin, BaseModule):
                 pos_boxes = self.decode_boxes(pos_pred[:, 1:5], grid_xy, anchor_wh,
                                               tuple(pred.shape[2:4]), self.strides[level])
                 target_boxes = gt_boxes[result.gt_idx].to(pred.dtype)
-                if result.box_weight is None:
+                if summed:
+                    box_weight = (torch.ones_like(target_boxes[:, 0]) if result.box_weight
+                                  is None else result.box_weight.to(pred.dtype))
+                    weighted_boxes |= result.box_weight is not None
+                    box_weight_sum = box_weight_sum + box_weight.sum()
+                    loss_bbox = (self.loss_bbox(pos_boxes, target_boxes, reduction='none')
+                                 * box_weight).sum()
+                elif result.box_weight is None:
                     loss_bbox = self.loss_bbox(pos_boxes, target_boxes)
                 else:  # the assigner's weights: a weighted mean
                     box_weight = result.box_weight.to(pred.dtype)
@@ -355,24 +389,33 @@ class YOLOHead(AssignMixin, PostProcessMixin, BaseModule):
                 if result.cls_target is not None and not cls_on_class:
                     pos_obj_target = pos_obj_target * result.cls_target.to(obj_target.dtype)
                 obj_target[slots] = pos_obj_target
+                # the positives' score (objectness x class) targets
+                score_target = (pos_obj_target * result.cls_target.to(obj_target.dtype)
+                                if cls_on_class else pos_obj_target)
+                score_target_sum = score_target_sum + score_target.detach().sum()
                 if self.num_classes > 1:
                     cls_target = torch.zeros_like(pos_pred[:, 5:])
                     cls_value = (result.cls_target.to(cls_target.dtype) if cls_on_class
                                  else 1.0)
                     cls_target[torch.arange(result.num_pos), gt_labels[result.gt_idx]] = cls_value
-                    loss_cls = self.loss_cls(pos_pred[:, 5:], cls_target)
+                    loss_cls = self.loss_cls(pos_pred[:, 5:], cls_target, **reduce)
             weight = None
             if self.use_noobj_loss:
                 weight = torch.where(obj_target > 0, 1.0, self.lambda_noobj).to(obj_target)
-            loss_obj = self.loss_obj(pred[..., 0], obj_target, weight=weight)
-            scale_weight = self.lambda_scales[level]
-            total['loss_obj'] = total['loss_obj'] + scale_weight * self.lambda_obj * loss_obj
-            total['loss_bbox'] = total['loss_bbox'] + scale_weight * self.lambda_coord * loss_bbox
-            total['loss_cls'] = total['loss_cls'] + scale_weight * self.lambda_cls * loss_cls
-            stride = self.strides[level]
-            logs[f'obj_s{stride}'] = loss_obj.detach()
-            logs[f'bbox_s{stride}'] = loss_bbox.detach()
-            logs[f'cls_s{stride}'] = loss_cls.detach()
+            loss_obj = self.loss_obj(pred[..., 0], obj_target, weight=weight, **reduce)
+            if summed:
+                level_sums.append((loss_obj, loss_bbox, loss_cls))
+                continue
+            self._add_level_losses(total, logs, level, loss_obj, loss_bbox, loss_cls)
+        if summed:
+            if self.loss_normalizer == 'num_pos':
+                norm = preds[0].new_tensor(float(max(num_pos, 1)))
+                box_norm = box_weight_sum.clamp(min=1e-6) if weighted_boxes else norm
+            else:  # 'target_sum'
+                norm = box_norm = score_target_sum.clamp(min=1.0)
+            for level, (loss_obj, loss_bbox, loss_cls) in enumerate(level_sums):
+                self._add_level_losses(total, logs, level, loss_obj / norm, loss_bbox / box_norm,
+                                       loss_cls / norm)
         logs['num_pos'] = torch.tensor(float(num_pos), device=preds[0].device)
         # mean IoU of the positives' decoded boxes with their GTs (how well they regress)
         logs['pos_iou'] = (pos_iou_sum / max(num_pos, 1)).detach()
@@ -382,6 +425,19 @@ class YOLOHead(AssignMixin, PostProcessMixin, BaseModule):
         logs['pos_per_gt'] = pos_per_gt.float().mean().nan_to_num(0.0)
         logs['gts_no_pos'] = (pos_per_gt == 0).float().mean().nan_to_num(0.0)
         return {**total, **logs}
+
+    def _add_level_losses(self, total: dict, logs: dict, level: int, loss_obj: Tensor,
+                          loss_bbox: Tensor, loss_cls: Tensor) -> None:
+        """Add one scale's (normalised) parts to ``total`` with their weights and log them
+        unweighted per scale (``obj_s8``, ``bbox_s8``, ``cls_s8``, ...)."""
+        scale_weight = self.lambda_scales[level]
+        total['loss_obj'] = total['loss_obj'] + scale_weight * self.lambda_obj * loss_obj
+        total['loss_bbox'] = total['loss_bbox'] + scale_weight * self.lambda_coord * loss_bbox
+        total['loss_cls'] = total['loss_cls'] + scale_weight * self.lambda_cls * loss_cls
+        stride = self.strides[level]
+        logs[f'obj_s{stride}'] = loss_obj.detach()
+        logs[f'bbox_s{stride}'] = loss_bbox.detach()
+        logs[f'cls_s{stride}'] = loss_cls.detach()
 
     # ------------------------------------------------------------------ predict
     def predict(self, feats: Sequence[Tensor], batch_data_samples: list,

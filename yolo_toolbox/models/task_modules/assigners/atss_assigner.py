@@ -45,6 +45,7 @@ class ATSSAssigner(BaseMultiLevelAssigner):
     """
 
     uses_predictions = False
+    loss_normalizer = 'num_pos'
 
     def __init__(self, topk: int = 9, eps: float = 0.01, quality: Optional[str] = 'centerness',
                  center_radius: Optional[float] = None) -> None:

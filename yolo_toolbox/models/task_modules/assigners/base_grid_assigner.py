@@ -127,6 +127,11 @@ class BaseGridAssigner(metaclass=ABCMeta):
     #: which of ``obj_target``, ``cls_target``, ``box_weight`` its results fill (the head
     #: applies whatever a result carries; this is for docs, logs and tools)
     declared_targets: tuple[str, ...] = ()
+    #: how the head averages the loss parts for it (``YOLOHead(loss_normalizer=None)``):
+    #: 'mean' (the original's per-scale means), 'num_pos' (YOLOX, ATSS: sums over all
+    #: scales divided by the number of positives) or 'target_sum' (TOOD / YOLOv8: divided
+    #: by the sum of the positives' score targets)
+    loss_normalizer: str = 'mean'
 
     def __init__(self, match_iou_thres: float = 0.0625, filter_by_max_iou: bool = True) -> None:
         self.match_iou_thres = match_iou_thres

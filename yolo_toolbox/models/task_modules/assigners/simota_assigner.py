@@ -59,6 +59,7 @@ class SimOTAAssigner(BaseMultiLevelAssigner):
     """
 
     uses_predictions = True
+    loss_normalizer = 'num_pos'
 
     def __init__(self, center_radius: float = 2.5, candidate_topk: int = 10,
                  iou_weight: float = 3.0, cls_weight: float = 1.0,

@@ -61,6 +61,7 @@ class TaskAlignedAssigner(BaseMultiLevelAssigner):
 
     uses_predictions = True
     declared_targets = ('cls_target', 'obj_target', 'box_weight')
+    loss_normalizer = 'target_sum'
 
     def __init__(self, topk: int = 10, alpha: float = 0.5, beta: float = 6.0,
                  iou_type: str = 'ciou', topk_over: str = 'in_box',
