@@ -1,7 +1,9 @@
 # Label-assignment comparison, SimOTA row (YOLOX's get_assignments): candidates in a GT box
 # or its 2.5-stride centre region, cost = class BCE + 3 * -log IoU (+1e5 unless in both),
-# dynamic k from the top-10 IoUs over the image's candidates; IoU-aware quality targets,
-# learned through the objectness (cls_target_on='objectness').
+# dynamic k from the top-10 IoUs over the image's candidates; YOLOX's targets: objectness 1
+# for a positive, its IoU as the class target (cls_target_on='class'), every loss summed
+# and divided by the number of positives (the assigner declares loss_normalizer='num_pos'),
+# box loss weight 5 as YOLOX.
 # Positives can lie anywhere in a box: YOLOX's unbounded coder.
 _base_ = '../yolo_r18_nearby.py'
 model = dict(bbox_head=dict(
@@ -12,4 +14,5 @@ model = dict(bbox_head=dict(
     # with a bias at a 1 % prior, as YOLOX): with the original's focal gamma 3.5 and
     # bias-free convs, untrained negatives outranked the positives (docs/assigners.md)
     loss_obj=dict(type='FocalLoss', gamma=0.0), loss_cls=dict(type='FocalLoss', gamma=0.0),
-    conv_bias=True, prior_prob=0.01))
+    conv_bias=True, prior_prob=0.01,
+    cls_target_on='class', lambda_obj=1.0, lambda_cls=1.0, lambda_coord=5.0))
