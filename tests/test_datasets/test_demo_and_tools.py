@@ -5,8 +5,8 @@ import time
 
 import cv2
 import numpy as np
-from _tools import load_tool  # tests/_tools.py
 
+from tests._tools import load_tool
 from yolo_toolbox.datasets import DEMO_CLASSES
 from yolo_toolbox.datasets.demo import make_demo_dataset
 from yolo_toolbox.registry import DATASETS

@@ -6,9 +6,9 @@ import os.path as osp
 from types import SimpleNamespace
 
 import torch
-from _tiny_config import DEMO_CONFIG
 from mmengine.config import Config
 
+from tests._tools.tiny_config import DEMO_CONFIG
 from yolo_toolbox.registry import HOOKS, MODELS
 
 

@@ -1,5 +1,5 @@
 """``randomness=dict(seed=0, deterministic=True)``: two CPU runs give the same losses."""
-from _runs import train_entries
+from tests._tools.runs import train_entries
 
 
 def test_same_seed_gives_same_first_losses(reference, interrupted):

@@ -8,10 +8,8 @@ import sys
 import pytest
 from mmengine.config import Config
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(REPO, 'tests', 'test_engine'))
-from _tiny_config import write_tiny_config  # noqa: E402
-from _tools import load_tool  # noqa: E402  (tests/_tools.py)
+from tests._tools import REPO, load_tool
+from tests._tools.tiny_config import write_tiny_config
 
 
 def load_sweep():

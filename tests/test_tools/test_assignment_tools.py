@@ -3,7 +3,8 @@ import csv
 import os.path as osp
 
 import pytest
-from _tools import load_tool  # tests/_tools.py
+
+from tests._tools import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'yolo_demo.py')

@@ -20,10 +20,10 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from _tools import load_tool  # tests/_tools.py
 from mmengine.config import Config
 from torch import nn
 
+from tests._tools import load_tool
 from yolo_toolbox.apis import init_detector
 from yolo_toolbox.models.detectors.export import YOLOExportModel, fuse_conv_bn
 

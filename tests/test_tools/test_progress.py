@@ -1,16 +1,12 @@
 """Progress bars with ETA: tools/test.py (ProgressBarHook), the benchmark's timed loops,
 assignment_stats' batches and the dataset's image check."""
-import os.path as osp
-import sys
 from types import SimpleNamespace
 
 import pytest
 import torch
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'test_engine'))
-from _tiny_config import DEMO_CONFIG  # noqa: E402
-from _tools import load_tool  # noqa: E402  (tests/_tools.py)
-
+from tests._tools import load_tool
+from tests._tools.tiny_config import DEMO_CONFIG
 from yolo_toolbox.engine.hooks import ProgressBarHook  # noqa: E402
 from yolo_toolbox.registry import HOOKS  # noqa: E402
 

@@ -17,10 +17,9 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'test_engine'))
-import _runs  # noqa: E402
-from _tiny_config import DEMO_CONFIG, REPO, write_tiny_config  # noqa: E402
-from _tools import load_tool  # noqa: E402  (tests/_tools.py)
+from tests._tools import load_tool
+from tests._tools import runs as _runs
+from tests._tools.tiny_config import DEMO_CONFIG, REPO, write_tiny_config
 
 train_tool = load_tool('tools/train.py')
 

@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Dict, List
 
-from _tiny_config import REPO, write_tiny_config
+from tests._tools.tiny_config import REPO, write_tiny_config
 
 ITERS_PER_EPOCH = 4  # 16 train images, batch 4
 MAX_EPOCHS = 3
