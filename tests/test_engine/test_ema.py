@@ -1,4 +1,4 @@
-"""EMA (mmengine's EMAHook with our MomentumAnnealingEMA config): validation and the
+"""EMA (mmengine's EMAHook with the toolbox's MomentumAnnealingEMA config): validation and the
 saved ``state_dict`` use the averaged weights; resuming restores both sets."""
 import copy
 import glob
