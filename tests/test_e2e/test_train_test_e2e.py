@@ -64,6 +64,7 @@ def tiny_demo(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_trained_model_beats_untrained(tmp_path, tiny_demo):
     from tools.test import main as test_main
     from tools.train import main as train_main

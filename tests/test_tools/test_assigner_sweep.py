@@ -89,6 +89,7 @@ def run_sweep_tool(argv):
             for name in names}
 
 
+@pytest.mark.slow
 def test_tiny_sweep_trains_tabulates_plots_and_resumes(tmp_path):
     from yolo_toolbox.datasets.demo import make_demo_dataset
     data_root = str(tmp_path / 'data')

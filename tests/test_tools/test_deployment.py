@@ -240,6 +240,7 @@ def test_openvino_precision_auto_and_refusals(tiny):
                                         '--precision', 'bf16'])
 
 
+@pytest.mark.slow
 def test_int8_export_calibrates_quantizes_and_runs(tiny, tmp_path):
     """--int8: an int8 OpenVINO IR (FakeQuantize ops, batch 1, class names kept) that the
     OpenVINO backend runs; calibration images from --calib-dir or the training split."""

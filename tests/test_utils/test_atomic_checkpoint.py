@@ -161,6 +161,7 @@ def killed_in_save(tmp_path_factory):
                 output=output, writes=open(osp.join(root, 'writes.txt')).read().split())
 
 
+@pytest.mark.slow
 def test_kill_during_a_save_leaves_the_previous_checkpoint_in_charge(killed_in_save):
     work_dir, after_kill = killed_in_save['work_dir'], killed_in_save['after_kill']
     assert 'epoch_2.pth' not in after_kill['files'] and 'epoch_1.pth' in after_kill['files']
@@ -177,6 +178,7 @@ def test_kill_during_a_save_leaves_the_previous_checkpoint_in_charge(killed_in_s
                        'epoch_3.pth']
 
 
+@pytest.mark.slow
 def test_resume_after_the_kill_ends_like_an_uninterrupted_run(killed_in_save,
                                                               tmp_path_factory):
     reference = _runs.reference_run(tmp_path_factory)
@@ -192,6 +194,7 @@ def test_resume_after_the_kill_ends_like_an_uninterrupted_run(killed_in_save,
         assert resumed[it]['lr'] == pytest.approx(ref_iters[it]['lr'], rel=1e-9), it
 
 
+@pytest.mark.slow
 def test_resume_falls_back_past_a_truncated_newest_checkpoint(killed_in_save, tmp_path):
     """What an in-place (non-atomic) save killed half-way leaves: ``last_checkpoint``
     names a truncated file. ``--resume`` skips it, says why, and continues from the
