@@ -1,10 +1,4 @@
-"""Helpers shared by the tests, imported as ``tests._tools`` (pytest runs from the repository
-root, where ``tests`` is a package).
-
-This module: import a script under tools/ (not a package) as a module. The submodules:
-``tiny_config`` (a tiny training config), ``runs`` (training runs shared by a test session),
-``slow_save`` (a ``custom_imports`` module that stalls a checkpoint write) and ``converters``
-(helpers of the dataset-converter tests)."""
+"""Import a script under tools/ (not a package) as a module, for the tests (tests/README.md)."""
 import importlib.util
 import os.path as osp
 from types import ModuleType
