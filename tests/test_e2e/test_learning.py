@@ -1,7 +1,7 @@
 """Learning tests: a short training must reach the mAP@0.5 that the original system
 (simple-yolo-pytorch) reaches with the same data, batches, steps and evaluation.
 
-Both tests train for minutes on a CPU and carry the ``slow`` marker (``pytest -m "not
+Both tests train for a minute or more on a CPU and carry the ``slow`` marker (``pytest -m "not
 slow"`` leaves them out; ``tools/run_tests.sh`` runs them).
 
 ``test_short_training_reaches_the_original_systems_map`` trains ``learning_config.py``,
