@@ -41,7 +41,7 @@ from mmengine.logging import print_log
 from mmengine.utils import ProgressBar, scandir
 
 from yolo_toolbox.apis import inference_detector, init_detector
-from yolo_toolbox.apis.deploy import add_backend_arguments
+from yolo_toolbox.deployment.cli_options import add_backend_arguments
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
@@ -102,7 +102,8 @@ def to_record(path: str, sample, class_names: Sequence[str], score_thr: float) -
 def load_model(args: argparse.Namespace):
     """The detector for ``--backend``: PyTorch with BN folded, or an exported model."""
     if args.backend != 'pytorch':
-        from yolo_toolbox.apis.deploy import backend_kwargs, init_backend_detector
+        from yolo_toolbox.apis.deploy import init_backend_detector
+        from yolo_toolbox.deployment.cli_options import backend_kwargs
         return init_backend_detector(args.config, args.checkpoint, args.backend,
                                      cfg_options=args.cfg_options, threads=args.threads,
                                      **backend_kwargs(args))
@@ -129,7 +130,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print_log(f'no image files found for {args.input}', logger='current', level=logging.ERROR)
         return 1
     model = load_model(args)
-    if getattr(getattr(model, 'runner', None), 'precision', None):
+    if getattr(getattr(model, 'session', None), 'precision', None):
         print_log(f'OpenVINO runs in {model.session.precision}', logger='current')
     # boxes under --score-thr are never written; dropping them before NMS changes nothing above
     model.bbox_head.test_cfg['score_thr'] = max(model.bbox_head.test_cfg['score_thr'],

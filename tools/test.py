@@ -5,9 +5,12 @@ and the per-class AP table; a progress bar with ETA runs over the test batches.
 candidate, then class-aware NMS: the YOLOv5 ``val.py`` / MMYOLO convention); the default
 keeps one class per box. Written into ``model.bbox_head.test_cfg.multi_label``.
 
-``--tta`` evaluates with test-time augmentation (scales ``--tta-scales`` x horizontal flip;
-each pass's detections fused across passes, or with ``--tta-merge nms`` all boxes through
-one NMS; see ``YOLODetector``'s ``tta_cfg``).
+``--tta`` evaluates with test-time augmentation, mmengine's way: the model becomes the
+config's ``tta_model`` (``YOLOTTAModel``) wrapping ``model``, and the test dataloader's
+pipeline the config's ``tta_pipeline`` (one pass per scale, each plain and flipped
+left-right; made from the test pipeline with ``--tta-scales`` or where the config has
+none). Each pass's detections are fused across passes, or with ``--tta-merge nms`` all
+boxes go through one NMS; see ``yolo_toolbox/models/test_time_augs/yolo_tta_model.py``.
 
 ``--backend onnxruntime|openvino`` evaluates an exported model instead (CHECKPOINT is then
 the ``.onnx`` / ``.xml`` file of ``tools/deployment/export_onnx.py``), with the config's
@@ -21,12 +24,8 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from yolo_toolbox.apis.deploy import (
-    add_backend_arguments,
-    backend_kwargs,
-    evaluate_exported,
-    init_backend_detector,
-)
+from yolo_toolbox.apis.deploy import evaluate_exported, init_backend_detector
+from yolo_toolbox.deployment.cli_options import add_backend_arguments, backend_kwargs
 from yolo_toolbox.engine import setup_distributed
 from yolo_toolbox.utils import load_config
 
@@ -51,12 +50,14 @@ def parse_args(argv=None):
                         help='test-time augmentation: each batch at several scales '
                              '(--tta-scales) and flipped left-right, merged as --tta-merge '
                              'says')
-    parser.add_argument('--tta-scales', type=float, nargs='+', default=[0.83, 1.0, 1.17],
-                        help='input scale factors of --tta (default: 0.83 1.0 1.17)')
-    parser.add_argument('--tta-merge', choices=['fuse', 'nms'], default='fuse',
+    parser.add_argument('--tta-scales', type=float, nargs='+', default=None,
+                        help='input scale factors of --tta (default: the passes of the '
+                             "config's tta_pipeline, else 0.83 1.0 1.17)")
+    parser.add_argument('--tta-merge', choices=['fuse', 'nms'], default=None,
                         help="how --tta merges its passes: 'fuse' (each pass's NMS, then one "
                              'score-weighted box per object, scored by the mean over the '
-                             "passes) or 'nms' (all boxes through one NMS, as YOLOv5)")
+                             "passes) or 'nms' (all boxes through one NMS, as YOLOv5); "
+                             "default: the config's tta_model.merge_mode, else fuse")
     add_backend_arguments(parser, 'evaluate')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
@@ -76,12 +77,44 @@ def parse_args(argv=None):
     return args
 
 
+def use_tta(cfg: Config, scales=None, merge=None) -> None:
+    """Test with test-time augmentation (MMDetection's ``tools/test.py`` convention):
+    ``cfg.model = dict(**cfg.tta_model, module=cfg.model)`` and the test dataloader's
+    pipeline ``cfg.tta_pipeline``.
+
+    Args:
+        scales: the passes' scale factors (each plain and flipped): a ``tta_pipeline``
+            made from the test pipeline (``make_tta_pipeline``); None: the config's
+            ``tta_pipeline``, or one made with the default scales where it has none.
+        merge: ``'fuse'`` or ``'nms'`` (``YOLOTTAModel``'s ``merge_mode``); None: the config's.
+    """
+    from yolo_toolbox.datasets.transforms import DEFAULT_TTA_SCALES, make_tta_pipeline
+    tta_model = dict(cfg.get('tta_model') or dict(type='YOLOTTAModel'))
+    if merge is not None:
+        tta_model['merge_mode'] = merge
+    dataset = cfg.test_dataloader.dataset
+    if 'pipeline' not in dataset:
+        raise ValueError('--tta replaces test_dataloader.dataset.pipeline with tta_pipeline; '
+                         'this test dataset has no pipeline key')
+    if scales is not None or not cfg.get('tta_pipeline'):
+        tta_pipeline = make_tta_pipeline(dataset.pipeline, scales or DEFAULT_TTA_SCALES)
+    else:
+        tta_pipeline = cfg.tta_pipeline
+    cfg.model = dict(**tta_model, module=cfg.model)
+    cfg.test_dataloader = dict(cfg.test_dataloader, dataset=dict(dataset, pipeline=tta_pipeline))
+    # the EMA hook would copy the wrapped model and load the checkpoint's keys into the
+    # copy under other names (module.*): the checkpoint's state_dict already holds the EMA
+    # weights (the hook swaps them in before saving), so testing needs no EMA hook
+    hooks = cfg.get('custom_hooks') or []
+    cfg.custom_hooks = [h for h in hooks if not (isinstance(h, dict)
+                                                 and h.get('type') == 'EMAHook')]
+
+
 def build_cfg(args) -> Config:
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     cfg.load_from = args.checkpoint
     if args.tta:
-        cfg.model['tta_cfg'] = dict(scales=list(args.tta_scales), flip=True,
-                                    merge=args.tta_merge)
+        use_tta(cfg, args.tta_scales, args.tta_merge)
     cfg.resume = False
     evaluators = cfg.test_evaluator
     if not isinstance(evaluators, list):

@@ -50,3 +50,9 @@ log_level = 'INFO'
 load_from = None
 resume = False
 randomness = dict(seed=None, deterministic=False)
+
+# test-time augmentation (tools/test.py --tta, mmengine's convention: the model becomes
+# dict(**tta_model, module=model) and the test pipeline tta_pipeline, in the dataset
+# configs): each pass's detections fused across passes ('fuse') or all boxes through one
+# NMS ('nms', YOLOv5's --augment)
+tta_model = dict(type='YOLOTTAModel', merge_mode='fuse', size_divisor=32)

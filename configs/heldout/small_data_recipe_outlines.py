@@ -3,7 +3,7 @@
 _base_ = './small_data_recipe_glyphs.py'
 
 data_root = 'data/heldout_outlines/'
-# = yolo_toolbox.datasets.HELDOUT_CLASSES['outlines']
+# = tools/misc/synthetic_data HELDOUT_CLASSES['outlines']
 classes = ('ring', 'cross', 'arrow', 'checker', 'crescent')
 
 model = dict(bbox_head=dict(num_classes=len(classes)))

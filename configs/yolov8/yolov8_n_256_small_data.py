@@ -9,7 +9,7 @@
 _base_ = './yolov8_n.py'
 
 data_root = 'data/demo/'
-classes = ('ellipse', 'rectangle', 'triangle', 'star')  # = yolo_toolbox.datasets.DEMO_CLASSES
+classes = ('ellipse', 'rectangle', 'triangle', 'star')  # = DEMO_CLASSES, tools/misc/synthetic_data
 img_scale = (256, 256)
 max_epochs = 40
 close_mosaic_epochs = 10
@@ -46,6 +46,20 @@ test_pipeline = [
     dict(type='Letterbox', scale=img_scale),
     dict(type='LoadAnnotations'),
     dict(type='PackDetInputs'),
+]
+# test-time augmentation (tools/test.py --tta; mmengine's tta_pipeline): the test
+# pipeline with its packing once per pass; a TTAPass names the pass (the network input
+# scaled by `scale`, rounded up to a multiple of 32, and flipped left-right with `flip`),
+# which tta_model (default_runtime.py) applies and merges
+tta_pipeline = [
+    *test_pipeline[:-1],
+    dict(type='TestTimeAug', transforms=[
+        [dict(type='TTAPass', scale=0.83, flip=False), dict(type='TTAPass', scale=0.83, flip=True),
+         dict(type='TTAPass', scale=1.0, flip=False), dict(type='TTAPass', scale=1.0, flip=True),
+         dict(type='TTAPass', scale=1.17, flip=False), dict(type='TTAPass', scale=1.17, flip=True)],
+        [dict(test_pipeline[-1],
+              meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
+                         'pad_param', 'tta_scale', 'tta_flip'))]]),
 ]
 train_dataloader = dict(
     batch_size=16,

@@ -74,6 +74,20 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackDetInputs'),
 ]
+# test-time augmentation (tools/test.py --tta; mmengine's tta_pipeline): the test
+# pipeline with its packing once per pass; a TTAPass names the pass (the network input
+# scaled by `scale`, rounded up to a multiple of 32, and flipped left-right with `flip`),
+# which tta_model (default_runtime.py) applies and merges
+tta_pipeline = [
+    *test_pipeline[:-1],
+    dict(type='TestTimeAug', transforms=[
+        [dict(type='TTAPass', scale=0.83, flip=False), dict(type='TTAPass', scale=0.83, flip=True),
+         dict(type='TTAPass', scale=1.0, flip=False), dict(type='TTAPass', scale=1.0, flip=True),
+         dict(type='TTAPass', scale=1.17, flip=False), dict(type='TTAPass', scale=1.17, flip=True)],
+        [dict(test_pipeline[-1],
+              meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
+                         'pad_param', 'tta_scale', 'tta_flip'))]]),
+]
 train_dataloader = dict(batch_size=batch_size, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -243,29 +243,33 @@ def add_export_rows(fused: torch.nn.Module, images: torch.Tensor, rows: Rows,
     their parity (max abs diff of boxes and scores) with the eager model, BN not folded.
     With ``plain``, also onnxruntime on that model exported without folding or
     simplification (the export before BN folding and onnxslim were added)."""
-    import export_onnx  # tools/deployment/export_onnx.py
-
-    from yolo_toolbox.apis.deploy import compare_outputs, load_backend
+    from yolo_toolbox.deployment import (
+        compare_outputs,
+        export_onnx,
+        export_openvino,
+        load_backend,
+        quantize_openvino,
+    )
     tmp = tempfile.mkdtemp(prefix='speed_vs_original_')
     exports = {'onnxruntime': osp.join(tmp, 'model.onnx')}
     if plain is not None:
         plain_path = osp.join(tmp, 'plain.onnx')
-        export_onnx.export(plain, images, plain_path, simplify=False)
+        export_onnx(plain, images, plain_path, simplify=False)
         runner = load_backend(plain_path, 'onnxruntime', threads=torch.get_num_threads())
         rows.add('ours_onnxruntime_plain', lambda runner=runner, feed=images.numpy():
                  runner(feed))
     try:
-        export_onnx.export(fused, images, exports['onnxruntime'])
-        exports['openvino'] = export_onnx.export_openvino(exports['onnxruntime'],
-                                                          osp.join(tmp, 'model.xml'))
+        export_onnx(fused, images, exports['onnxruntime'])
+        exports['openvino'] = export_openvino(exports['onnxruntime'],
+                                              osp.join(tmp, 'model.xml'))
         # int8 (export_onnx.py --int8), calibrated on random images: its speed, not its
         # accuracy (the network has random weights too)
         gen = torch.Generator().manual_seed(1)
         calib = [torch.randint(0, 256, images.shape, generator=gen).float().numpy()
                  for _ in range(8)]
-        exports['openvino_int8'] = export_onnx.quantize_openvino(
+        exports['openvino_int8'] = quantize_openvino(
             exports['openvino'], osp.join(tmp, 'model_int8.xml'), calib)
-    except (ImportError, SystemExit) as e:
+    except ImportError as e:
         print(f'export rows incomplete: {e}')
     reference = results.pop('_reference_outputs')
     # OpenVINO's files in f32 (its default on a bf16 CPU is bf16), then bf16 as its own row
@@ -343,8 +347,6 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     MMLogger.get_current_instance().setLevel(logging.WARNING)  # no init_weights report
     cfg = load_config(args.config)
     yolo_cls, loss_cls = import_original(args.original)
-    sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                                'deployment'))
     results = dict(config=args.config, shape=args.shape, threads=args.threads,
                    torch=torch.__version__, variants=args.variants,
                    load_avg_start=load_avg())

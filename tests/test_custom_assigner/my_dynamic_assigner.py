@@ -6,12 +6,12 @@ soft target: that IoU.
 import torch
 from torch import Tensor
 
-from yolo_toolbox.models.task_modules.assigners import BaseDynamicAssigner
+from yolo_toolbox.models.task_modules.assigners import BaseMultiLevelAssigner
 from yolo_toolbox.registry import TASK_UTILS
 
 
 @TASK_UTILS.register_module()
-class TopIoUAssigner(BaseDynamicAssigner):
+class TopIoUAssigner(BaseMultiLevelAssigner):
     """Positives: per GT the ``topk`` slots of highest IoU between their predicted box and
     the GT, among the slots whose cell centre lies within ``center_radius`` cells of the
     GT centre at any scale (that window is also the reach). A slot claimed by several GTs

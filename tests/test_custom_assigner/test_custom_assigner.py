@@ -47,7 +47,7 @@ visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])
 @pytest.fixture(scope='module')
 def user_config(tmp_path_factory):
     """A 2-image demo set and the user's config, in a folder outside the repository."""
-    from yolo_toolbox.datasets.demo import make_demo_dataset
+    from tests._tools import make_demo_dataset
     root = tmp_path_factory.mktemp('user_project')
     make_demo_dataset(str(root / 'data'), num_train=2, num_val=1, seed=3)
     path = root / 'my_yolo.py'

@@ -52,3 +52,26 @@ def test_head_from_a_user_config_trains_a_step(tmp_path):
     total.backward()
     assert torch.isfinite(total) and losses['num_pos'] == 18  # 9 per GT, no conflict
     assert losses['gts_no_pos'] == 0
+
+
+def test_old_base_class_name_still_works_with_a_warning():
+    """``BaseDynamicAssigner`` is the deprecated name of ``BaseMultiLevelAssigner``: the
+    same class, so a user's subclass written against the old name is unchanged."""
+    import importlib
+
+    import yolo_toolbox.models.task_modules.assigners as assigners
+    assigners._warned.discard('BaseDynamicAssigner')
+    with pytest.warns(DeprecationWarning, match='BaseMultiLevelAssigner'):
+        from yolo_toolbox.models.task_modules.assigners import BaseDynamicAssigner
+    assert BaseDynamicAssigner is assigners.BaseMultiLevelAssigner
+    with pytest.warns(DeprecationWarning, match='base_multi_level_assigner'):
+        old_module = importlib.import_module(
+            'yolo_toolbox.models.task_modules.assigners.base_dynamic_assigner')
+        importlib.reload(old_module)
+    assert old_module.BaseDynamicAssigner is assigners.BaseMultiLevelAssigner
+
+    class Old(BaseDynamicAssigner):
+        def assign_levels(self, gt_boxes, gt_labels, batch_idx, levels):
+            return self.empty_results(gt_boxes, len(levels))
+
+    assert Old().multi_level and isinstance(Old(), assigners.BaseMultiLevelAssigner)

@@ -1,14 +1,14 @@
 """Demo-set generator, full pipelines on it, and the two tools (demo CLI, browse_dataset)."""
 import os
 import os.path as osp
+import subprocess
+import sys
 import time
 
 import cv2
 import numpy as np
 
-from tests._tools import load_tool
-from yolo_toolbox.datasets import DEMO_CLASSES
-from yolo_toolbox.datasets.demo import make_demo_dataset
+from tests._tools import DEMO_CLASSES, load_tool, make_demo_dataset
 from yolo_toolbox.registry import DATASETS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -128,3 +128,23 @@ def test_browse_dataset_writes_drawn_samples(demo_set, tmp_path):
     written = tool.main([str(config), '--out-dir', str(out_dir / 'val'), '--num', '2', '--phase',
                          'val', '--cfg-options', 'val_dataloader.dataset.split=trainval'])
     assert len(written) == 2
+
+
+def test_library_does_not_import_the_generators():
+    """The synthetic set generators live in tools/misc/synthetic_data/, outside the package:
+    importing every yolo_toolbox module loads none of them, and their old names say where
+    they went."""
+    code = ('import pkgutil, importlib, sys, yolo_toolbox\n'
+            'for info in pkgutil.walk_packages(yolo_toolbox.__path__, "yolo_toolbox."):\n'
+            '    importlib.import_module(info.name)\n'
+            'bad = [m for m in sys.modules if m.startswith("synthetic_data")\n'
+            '       or m in ("yolo_toolbox.datasets.demo", "yolo_toolbox.datasets.heldout")]\n'
+            'assert not bad, bad\n'
+            'import yolo_toolbox.datasets as d\n'
+            'try:\n'
+            '    d.make_demo_dataset\n'
+            'except AttributeError as e:\n'
+            '    assert "tools/misc/synthetic_data" in str(e), e\n'
+            'else:\n'
+            '    raise AssertionError("make_demo_dataset is still in the package")\n')
+    subprocess.run([sys.executable, '-c', code], check=True, cwd=REPO)

@@ -2,8 +2,7 @@
 YOLOTxtDataset with the boxes VOCDataset reads from the VOC layout (6-decimal labels)."""
 import numpy as np
 
-from tests._tools import load_tool
-from yolo_toolbox.datasets import DEMO_CLASSES
+from tests._tools import DEMO_CLASSES, load_tool
 from yolo_toolbox.registry import DATASETS
 
 

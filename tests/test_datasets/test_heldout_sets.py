@@ -5,7 +5,8 @@ import os.path as osp
 
 import pytest
 
-from yolo_toolbox.datasets import HELDOUT_CLASSES, VOCDataset, make_heldout_dataset
+from tests._tools import HELDOUT_CLASSES, make_heldout_dataset
+from yolo_toolbox.datasets import VOCDataset
 
 
 def _load(root, kind, split):

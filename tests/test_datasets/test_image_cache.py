@@ -6,8 +6,7 @@ import torch
 from mmengine.dataset import pseudo_collate
 
 import yolo_toolbox.datasets.image_cache as cache_module
-from tests._tools import load_tool
-from yolo_toolbox.datasets import DEMO_CLASSES
+from tests._tools import DEMO_CLASSES, load_tool
 from yolo_toolbox.registry import DATASETS
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),

@@ -4,7 +4,7 @@
 # of the demo's kind (another seed; 128 train / 48 test images) at 160 px. data_root is set
 # by the test (or --cfg-options).
 _base_ = '../../configs/heldout/original_recipe_glyphs.py'
-classes = ('ellipse', 'rectangle', 'triangle', 'star')  # yolo_toolbox.datasets.DEMO_CLASSES
+classes = ('ellipse', 'rectangle', 'triangle', 'star')  # DEMO_CLASSES, tools/misc/synthetic_data
 img_scale = (160, 160)
 max_epochs = 24
 train_pipeline = [

@@ -27,7 +27,7 @@ import os.path as osp
 
 import pytest
 
-from yolo_toolbox.datasets import make_demo_dataset, make_heldout_dataset
+from tests._tools import make_demo_dataset, make_heldout_dataset
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'tests', 'test_e2e', 'learning_config.py')

@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import save_checkpoint
 
-from yolo_toolbox.datasets import make_demo_dataset
+from tests._tools import make_demo_dataset
 from yolo_toolbox.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

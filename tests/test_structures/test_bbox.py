@@ -8,7 +8,7 @@ import torch
 from yolo_toolbox.structures import (
     aligned_box_iou,
     box_area,
-    box_iou,
+    broadcast_box_iou,
     cxcywh_to_xyxy,
     shape_iou,
     xyxy_to_cxcywh,
@@ -34,12 +34,12 @@ def test_box_area_counts_inverted_boxes_as_empty():
 
 
 def test_box_iou_hand_values_and_broadcast_matrix():
-    assert box_iou(A, B).item() == pytest.approx(1 / 7)
-    assert box_iou(A, C).item() == pytest.approx(2 / 6)
-    assert box_iou(A, D).item() == 0.0
-    assert box_iou(A, A).item() == pytest.approx(1.0)
+    assert broadcast_box_iou(A, B).item() == pytest.approx(1 / 7)
+    assert broadcast_box_iou(A, C).item() == pytest.approx(2 / 6)
+    assert broadcast_box_iou(A, D).item() == 0.0
+    assert broadcast_box_iou(A, A).item() == pytest.approx(1.0)
     boxes1, boxes2 = torch.stack([A, B]), torch.stack([A, C, D])
-    matrix = box_iou(boxes1[:, None], boxes2[None])
+    matrix = broadcast_box_iou(boxes1[:, None], boxes2[None])
     assert matrix.shape == (2, 3)
     # B and C: overlap x 1..3, y 1..2 -> 2; union 4 + 4 - 2 = 6. B and D: x 2..3, y 1..1 -> 0
     expected = torch.tensor([[1.0, 1 / 3, 0.0], [1 / 7, 1 / 3, 0.0]])

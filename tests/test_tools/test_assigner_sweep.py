@@ -91,7 +91,7 @@ def run_sweep_tool(argv):
 
 @pytest.mark.slow
 def test_tiny_sweep_trains_tabulates_plots_and_resumes(tmp_path):
-    from yolo_toolbox.datasets.demo import make_demo_dataset
+    from tests._tools import make_demo_dataset
     data_root = str(tmp_path / 'data')
     make_demo_dataset(data_root, 8, 4, 0)
     config = write_tiny_config(str(tmp_path), data_root, max_epochs=3, img_size=64)

@@ -12,7 +12,7 @@ DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'yolo_demo.py')
 
 @pytest.fixture(scope='module')
 def data_root(tmp_path_factory):
-    from yolo_toolbox.datasets.demo import make_demo_dataset
+    from tests._tools import make_demo_dataset
     root = tmp_path_factory.mktemp('assign_demo')
     make_demo_dataset(str(root), num_train=6, num_val=1, seed=2)
     return str(root) + '/'

@@ -11,6 +11,7 @@ there, and folding BN changes the order of the float operations in every layer; 
 real error (a wrong fold or decode moves boxes by pixels). Scores are products of two
 sigmoids in [0, 1]: 1e-4.
 """
+import glob
 import importlib.util
 import json
 import os.path as osp
@@ -168,7 +169,7 @@ def test_predict_backend_matches_pytorch(tiny, tmp_path, backend):
 
 def _three_class_test_set(root) -> None:
     """4 test images of noise with 1-3 boxes of the tiny model's classes, VOC layout."""
-    from yolo_toolbox.datasets.demo import write_voc_set
+    from tests._tools import write_voc_set
 
     def make_image(i):
         rng = np.random.default_rng(i)
@@ -227,7 +228,7 @@ def test_test_backend_evaluates_the_export_as_pytorch(tiny, tmp_path, backend):
 
 def test_openvino_precision_auto_and_refusals(tiny):
     pytest.importorskip('openvino', reason='openvino is an optional deployment dependency')
-    from yolo_toolbox.apis.deploy import OpenVINOModel
+    from yolo_toolbox.deployment import OpenVINOModel
     xml = tiny[3]
     assert OpenVINOModel(xml, 1, 'f32').precision == 'f32'
     assert OpenVINOModel(xml, 1, 'auto').precision in ('f32', 'bf16')  # the CPU decides
@@ -248,7 +249,7 @@ def test_int8_export_calibrates_quantizes_and_runs(tiny, tmp_path):
     pytest.importorskip('nncf', reason='nncf is an optional deployment dependency')
     import openvino as ov
 
-    from yolo_toolbox.apis.deploy import OpenVINOModel
+    from yolo_toolbox.deployment import OpenVINOModel, calibration_paths
     config, checkpoint = tiny[0], tiny[1]
     calib = tmp_path / 'calib'
     (calib / 'sub').mkdir(parents=True)
@@ -272,27 +273,28 @@ def test_int8_export_calibrates_quantizes_and_runs(tiny, tmp_path):
     # reported (int8 is not held to fp32's tolerance), and left out of the batch-2 check
     assert np.isfinite(report['openvino_int8']['scores_max_abs_diff'])
     assert 'openvino_int8' not in report['batch2_max_abs_diff']
-    paths = export.calibration_paths(None, str(calib), 4)
+    paths = calibration_paths(None, str(calib), 4)
     assert len(paths) == 4 and all(p.endswith('.jpg') for p in paths)
-    assert paths == export.calibration_paths(None, str(calib), 4)  # the same draw
+    assert paths == calibration_paths(None, str(calib), 4)  # the same draw
 
 
 def test_int8_calibration_errors_name_the_problem(tmp_path):
-    export = load_tool('tools/deployment/export_onnx.py')
-    with pytest.raises(SystemExit, match='no such folder'):
-        export.calibration_paths(None, str(tmp_path / 'missing'), 4)
+    from yolo_toolbox.deployment import calibration_paths
+    with pytest.raises(ValueError, match='no such folder'):
+        calibration_paths(None, str(tmp_path / 'missing'), 4)
     (tmp_path / 'empty').mkdir()
-    with pytest.raises(SystemExit, match='no calibration images'):
-        export.calibration_paths(None, str(tmp_path / 'empty'), 4)
+    with pytest.raises(ValueError, match='no calibration images'):
+        calibration_paths(None, str(tmp_path / 'empty'), 4)
     cfg = tiny_cfg()  # VOC under data/VOCdevkit/: not on this machine
     cfg.train_dataloader.dataset.data_root = str(tmp_path / 'no_voc') + '/'
-    with pytest.raises(SystemExit, match='--calib-dir'):
-        export.calibration_paths(cfg, None, 4)
+    with pytest.raises(ValueError, match='--calib-dir'):
+        calibration_paths(cfg, None, 4)
 
 
 @pytest.mark.parametrize('backend', ['onnxruntime', 'openvino'])
 def test_exports_carry_the_box_coder_settings(tiny, tmp_path, backend):
-    from yolo_toolbox.apis.deploy import init_backend_detector, load_backend
+    from yolo_toolbox.apis.deploy import init_backend_detector
+    from yolo_toolbox.deployment import load_backend
     config, _, onnx_path, xml, _ = tiny
     if backend == 'openvino' and xml is None:
         pytest.skip('openvino is an optional deployment dependency')
@@ -307,3 +309,52 @@ def test_exports_carry_the_box_coder_settings(tiny, tmp_path, backend):
     with pytest.warns(UserWarning, match=r"wh_decode 'sigmoid_square' \(export\) vs 'exp'"):
         init_backend_detector(config, path, backend,
                               cfg_options={'model.bbox_head.bbox_coder.wh_decode': 'exp'})
+
+
+def test_one_step_tools_convert_quantize_and_check(tiny, tmp_path):
+    """export_openvino.py, quantize_int8.py and check_export.py: the steps of
+    export_onnx.py, one at a time, on files written earlier."""
+    config, checkpoint, onnx_path, _, report = tiny
+    check = load_tool('tools/deployment/check_export.py')
+    again = check.main([config, checkpoint, onnx_path, '--runs', '1', '--threads', '1',
+                        '--batch2'])
+    for key in ('boxes_max_abs_diff', 'scores_max_abs_diff'):  # the exporter's own check
+        assert again['onnxruntime'][key] == pytest.approx(report['onnxruntime'][key], abs=1e-6)
+    assert again['batch2_max_abs_diff']['onnxruntime']['boxes_max_abs_diff'] < BOX_TOL
+    with pytest.raises(SystemExit, match='no such file'):
+        check.main([config, checkpoint, str(tmp_path / 'missing.onnx')])
+    pytest.importorskip('openvino', reason='openvino is an optional deployment dependency')
+    from yolo_toolbox.deployment import OpenVINOModel
+    xml = load_tool('tools/deployment/export_openvino.py').main(
+        [onnx_path, '--out', str(tmp_path / 'again.xml')])
+    assert OpenVINOModel(xml, 1, 'f32').classes == ('ellipse', 'rectangle', 'star')
+    entry = check.main([config, checkpoint, xml, '--runs', '1', '--threads', '1'])['openvino']
+    assert entry['boxes_max_abs_diff'] < BOX_TOL and entry['scores_max_abs_diff'] < SCORE_TOL
+    pytest.importorskip('nncf', reason='nncf is an optional deployment dependency')
+    calib = tmp_path / 'calib'
+    calib.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        cv2.imwrite(str(calib / f'{i}.jpg'), rng.integers(0, 256, (100, 150, 3), np.uint8))
+    quantize = load_tool('tools/deployment/quantize_int8.py')
+    int8 = quantize.main([config, xml, '--calib-dir', str(calib), '--calib-images', '3'])
+    assert int8 == str(tmp_path / 'again_int8.xml')
+    assert OpenVINOModel(int8, 1, 'f32').classes == ('ellipse', 'rectangle', 'star')
+    (tmp_path / 'no_images').mkdir()
+    (tmp_path / 'no_images' / 'notes.txt').write_text('not an image')
+    with pytest.raises(SystemExit, match='no calibration images'):
+        quantize.main([config, xml, '--calib-dir', str(tmp_path / 'no_images')])
+
+
+def test_apis_parse_no_arguments():
+    """The backend options of tools/predict.py and tools/test.py live in
+    yolo_toolbox.deployment.cli_options; their old names in apis.deploy warn."""
+    import yolo_toolbox.apis.deploy as deploy
+    from yolo_toolbox.deployment import cli_options
+    for name in ('add_backend_arguments', 'backend_kwargs', 'PRECISION_ARGS'):
+        with pytest.warns(DeprecationWarning, match='cli_options'):
+            assert getattr(deploy, name) is getattr(cli_options, name)
+    for path in glob.glob(osp.join(REPO, 'yolo_toolbox', 'apis', '*.py')):
+        with open(path) as f:
+            source = f.read()
+        assert 'argparse' not in source and 'add_argument' not in source, path

@@ -15,8 +15,7 @@ import pytest
 from mmengine.config import Config
 
 import yolo_toolbox.datasets.public as public
-from tests._tools import REPO, load_tool
-from yolo_toolbox.datasets.demo import DEMO_CLASSES, make_demo_dataset
+from tests._tools import DEMO_CLASSES, REPO, load_tool, make_demo_dataset
 from yolo_toolbox.registry import DATASETS
 from yolo_toolbox.utils.data_check import find_missing_data
 from yolo_toolbox.utils.download import ChecksumError, DownloadError, download_file

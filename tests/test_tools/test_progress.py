@@ -54,7 +54,7 @@ def test_benchmark_timed_loop_shows_progress(capsys):
 
 
 def test_assignment_stats_shows_batch_progress(tmp_path, capsys):
-    from yolo_toolbox.datasets.demo import make_demo_dataset
+    from tests._tools import make_demo_dataset
     make_demo_dataset(str(tmp_path / 'data'), num_train=4, num_val=0, seed=5)
     load_tool('tools/analysis_tools/assignment_stats.py').main(
         [DEMO_CONFIG, '--no-aug', '--batch-size', '2', '--out-dir', str(tmp_path / 'out'),

@@ -22,18 +22,17 @@ finished has ``sweep_result.json`` and is not trained again; an interrupted one 
 from its last checkpoint. Then ``DIR/assigner_sweep.md`` gets the table (mean ±
 std over seeds): mAP@0.5, mAP@0.5:0.95, AP small / medium / large (last validation),
 positives per GT, their mean IoU with their GT and GTs without a positive (mean over
-training, logged by the head),
-assignment ms per batch (``assign_levels`` on ``--bench-gts`` random GTs per image, the
-run's batch size and input size), train images/s and wall time; ``DIR/assigner_sweep.png``
-the mAP@0.5 per epoch, one line per assigner (mean over seeds, band = min..max).
+training, logged by the head), assignment ms per batch (``head.assign``, the loss's path,
+on ``--bench-gts`` random GTs per image and random prediction maps, the run's batch size
+and input size), train images/s and wall time; ``DIR/assigner_sweep.png`` the mAP@0.5 per
+epoch, one line per assigner (mean over seeds, band = min..max).
 
-Short names: ``yolo_toolbox.models.task_modules.assigners.ASSIGNER_ALIASES`` (and
-``single``, ``nearby``, ``all``); any registered assigner name or ``config`` works too.
+Short names: ``yolo_toolbox.models.task_modules.assigners.ASSIGNER_ALIASES``; any
+registered assigner name or ``config`` works too.
 """
 import argparse
 import ast
 import glob
-import importlib.util
 import json
 import math
 import os
@@ -48,7 +47,14 @@ from typing import Optional
 
 from mmengine.config import DictAction
 
-from yolo_toolbox.analysis import head_anchors_strides, load_config, random_gt, resolve_assigners
+from yolo_toolbox.analysis import (
+    build_head,
+    load_config,
+    random_gt,
+    random_preds,
+    resolve_assigners,
+    time_assigner,
+)
 from yolo_toolbox.models.task_modules.assigners import ASSIGNER_ALIASES
 from yolo_toolbox.registry import MODELS, TASK_UTILS
 
@@ -108,19 +114,9 @@ def parse_cfg_options(options: Sequence[str]) -> dict:
     return parsed
 
 
-def load_benchmark_tool():
-    path = osp.join(REPO, 'tools', 'analysis_tools', 'benchmark_assigners.py')
-    spec = importlib.util.spec_from_file_location('_benchmark_assigners', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def assigner_configs(names: Sequence[str], cfg) -> dict:
     """``{short name: assigner config}``, in the given order."""
-    return {name: next(iter(resolve_assigners([ASSIGNER_ALIASES.get(name, name)],
-                                              cfg).values()))
-            for name in names}
+    return {name: next(iter(resolve_assigners([name], cfg).values())) for name in names}
 
 
 def fit_schedule(schedulers: Sequence[dict], old_epochs: int, new_epochs: int) -> list:
@@ -247,23 +243,20 @@ def summarise_logs(entries: Sequence[dict], images_per_iter: int) -> dict:
     return out
 
 
-def time_assignment(bench, assigner_cfg: dict, cfg, args: argparse.Namespace) -> float:
-    """Median ms of ``assign_levels`` on a random batch of the run's size."""
-    assigner = TASK_UTILS.build(assigner_cfg)
-    anchors, strides = head_anchors_strides(cfg)
-    anchors = anchors.to(args.bench_device)
+def time_assignment(assigner_cfg: dict, cfg, args: argparse.Namespace) -> float:
+    """Median ms of assigning a random batch of the run's size as the loss does,
+    ``head.assign`` of the configured head with this assigner, on random prediction maps
+    (``yolo_toolbox.analysis.time_assigner``)."""
+    head = build_head(cfg).to(args.bench_device)
     img_w, img_h = cfg.get('img_scale', (640, 640))
     batch_size = cfg.train_dataloader.batch_size
-    num_classes = cfg.model.bbox_head.get('num_classes', 20)
-    gt = random_gt(batch_size, args.bench_gts, max(img_w, img_h), num_classes)
-    levels = bench.random_levels(anchors, strides, (img_h, img_w), batch_size, num_classes,
-                                 assigner.uses_predictions)
-    return bench.time_assign_levels(assigner, gt.to(args.bench_device), levels,
-                                    args.bench_repeat)['ms']
+    gt = random_gt(batch_size, args.bench_gts, max(img_w, img_h), head.num_classes)
+    preds = random_preds(head, batch_size, (img_h, img_w))
+    return time_assigner(head, preds, gt.to(args.bench_device), TASK_UTILS.build(assigner_cfg),
+                         args.bench_repeat)['ms']
 
 
-def run_one(args: argparse.Namespace, cfg, name: str, assigner_cfg: dict, seed: int,
-            bench) -> dict:
+def run_one(args: argparse.Namespace, cfg, name: str, assigner_cfg: dict, seed: int) -> dict:
     """Train (unless finished) and summarise one (assigner, seed)."""
     run_dir = osp.join(args.work_dir, name, f'seed{seed}')
     result_path = osp.join(run_dir, RESULT_FILE)
@@ -293,7 +286,7 @@ def run_one(args: argparse.Namespace, cfg, name: str, assigner_cfg: dict, seed: 
     result = dict(assigner=name, seed=seed, assigner_cfg=dict(assigner_cfg), wall_s=wall_s,
                   **summarise_logs(read_scalars(run_dir),
                                    cfg.train_dataloader.batch_size * world))
-    result['assign_ms'] = time_assignment(bench, assigner_cfg, cfg, args)
+    result['assign_ms'] = time_assignment(assigner_cfg, cfg, args)
     with open(result_path, 'w') as f:
         json.dump(result, f, indent=1)
     return result
@@ -369,11 +362,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     if unknown:  # a misspelled name would otherwise leave its settings silently unused
         raise SystemExit(f'--assigner-options names {unknown}, not among --assigners '
                          f'{list(configs)}')
-    bench = load_benchmark_tool()
     results = {name: [] for name in configs}
     for seed in args.seeds:  # seed-major: a cut-short sweep has every assigner once
         for name, assigner_cfg in configs.items():
-            results[name].append(run_one(args, cfg, name, assigner_cfg, seed, bench))
+            results[name].append(run_one(args, cfg, name, assigner_cfg, seed))
     epochs = args.epochs or cfg.train_cfg.max_epochs
     title = (f'{osp.basename(args.config)}, {epochs} epochs, seeds '
              f'{" ".join(map(str, args.seeds))}')

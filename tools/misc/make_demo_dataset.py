@@ -9,15 +9,17 @@ metainfo=dict(classes=('ellipse', 'rectangle', 'triangle', 'star')))`` and
 ``model.bbox_head.num_classes=4``. ``--format yolo`` writes the same images as
 OUT_DIR/{images,labels}/{train,val}/ and OUT_DIR/data.yaml (configs/demo/yolo_demo_yolo_txt.py
 trains on it with ``YOLOTxtDataset``). The generator is
-:func:`yolo_toolbox.datasets.demo.make_demo_dataset`.
+:func:`synthetic_data.demo.make_demo_dataset` (``tools/misc/synthetic_data/``, beside this
+script; not part of the ``yolo_toolbox`` package).
 """
 import argparse
 import os.path as osp
 import tempfile
 from typing import Optional, Sequence
 
+from synthetic_data import make_demo_dataset  # tools/misc/synthetic_data/
+
 from yolo_toolbox.datasets.converters.voc_to_yolo import voc_to_yolo
-from yolo_toolbox.datasets.demo import make_demo_dataset
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -4,14 +4,15 @@
     python tools/misc/make_heldout_dataset.py data/heldout_outlines --kind outlines
 
 These sets differ from the demo set in kind (object types, colours, sizes, densities,
-image shapes; see :mod:`yolo_toolbox.datasets.heldout`) and are used to judge detection
+image shapes; see :mod:`synthetic_data.heldout`, in
+``tools/misc/synthetic_data/`` beside this script) and are used to judge detection
 quality: nothing is tuned on them. Train on one with ``configs/heldout/*.py``.
 """
 import argparse
 import time
 from typing import Optional, Sequence
 
-from yolo_toolbox.datasets.heldout import HELDOUT_CLASSES, make_heldout_dataset
+from synthetic_data import HELDOUT_CLASSES, make_heldout_dataset  # tools/misc/synthetic_data/
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

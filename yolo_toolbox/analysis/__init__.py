@@ -2,7 +2,8 @@
 
 The logic behind ``tools/analysis_tools/{assignment_stats, optimize_anchors,
 benchmark_assigners, browse_assignment}.py``; it needs only GT, anchors and grid sizes,
-never a trained model.
+never a trained model. Assignment itself always runs through ``head.assign``, the path of
+the loss (``yolo_toolbox/models/dense_heads/assign_mixin.py``).
 """
 from .anchors import (
     best_possible_recall,
@@ -13,12 +14,12 @@ from .anchors import (
     split_by_scale,
 )
 from .assign import (
-    SHORT_NAMES,
+    anchor_head,
     assign_scales,
     build_assigners,
+    build_head,
     grid_sizes,
     head_anchors_strides,
-    recording_candidates,
     resolve_assigners,
     result_for_image,
 )
@@ -32,7 +33,7 @@ from .assignment_stats import (
     size_bucket,
     write_csv,
 )
-from .benchmark import median_ms, random_gt, time_assigner, time_forward
+from .benchmark import median_ms, random_gt, random_preds, time_assigner, time_forward
 from .data import (
     GTBatch,
     build_train_dataset,
@@ -43,11 +44,11 @@ from .data import (
 )
 
 __all__ = [
-    'AssignmentStats', 'GTBatch', 'SHORT_NAMES', 'assign_scales', 'best_possible_recall',
-    'build_assigners', 'build_train_dataset', 'count_contested', 'count_out_of_reach',
+    'AssignmentStats', 'GTBatch', 'anchor_head', 'assign_scales', 'best_possible_recall',
+    'build_assigners', 'build_head', 'build_train_dataset', 'count_contested', 'count_out_of_reach',
     'find_img_scale', 'format_anchors', 'format_table', 'grid_sizes', 'gt_wh',
     'head_anchors_strides', 'iter_gt_batches', 'kmeans_anchors', 'load_config',
     'mean_best_iou', 'median_ms', 'no_aug_pipeline', 'plot_stats', 'positives_per_gt',
-    'random_gt', 'recording_candidates', 'resolve_assigners', 'result_for_image',
+    'random_gt', 'random_preds', 'resolve_assigners', 'result_for_image',
     'size_bucket', 'split_by_scale', 'time_assigner', 'time_forward', 'write_csv'
 ]

@@ -1,4 +1,9 @@
-"""Timing of assigners on random GT, next to a forward pass of the model."""
+"""Timing of assigners on random GT, next to a forward pass of the model.
+
+An assigner is timed as the loss runs it: ``head.assign`` (``AssignMixin.assign``) on
+prediction maps shaped as the head's output, which includes decoding the detached
+predictions for an assigner that uses them.
+"""
 import math
 import statistics
 import time
@@ -6,8 +11,6 @@ from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor
-
-from .assign import assign_scales
 
 
 def random_gt(batch_size: int = 16, num_gts: int = 50, shape: int = 640,
@@ -42,15 +45,31 @@ def median_ms(fn: Callable[[], object], repeat: int = 20, warmup: int = 2,
     return statistics.median(times)
 
 
-def time_assigner(assigner, bboxes_labels: Tensor, input_hw: Sequence[int], anchors: Tensor,
-                  strides: Sequence[int], repeat: int = 20) -> dict:
-    """``dict(ms, num_pos)``: median time of assigning the batch at every scale, and the
-    positives it gives (all scales)."""
+def random_preds(head, batch_size: int, input_hw: Sequence[int], seed: int = 0) -> list:
+    """Random raw prediction maps (standard normal), per scale (B, A, H, W, D) as
+    ``head.forward`` gives them for an input of ``input_hw`` (``head.raw_pred_layout``),
+    on the head's device. Their values do not change an assigner's amount of work much;
+    the shapes are what matter."""
+    gen = torch.Generator().manual_seed(seed)
+    num_anchors, width = head.raw_pred_layout
+    device = next(head.parameters()).device
+    return [torch.randn(batch_size, num_anchors, math.ceil(input_hw[0] / stride),
+                        math.ceil(input_hw[1] / stride), width, generator=gen).to(device)
+            for stride in head.strides]
+
+
+def time_assigner(head, preds: Sequence[Tensor], bboxes_labels: Tensor, assigner=None,
+                  repeat: int = 20) -> dict:
+    """``dict(ms, num_pos)``: median ms of ``head.assign(preds, bboxes_labels,
+    assigner=assigner)`` (the head's own assigner if None) and the positives it gives
+    (all scales)."""
     sync = torch.cuda.synchronize if bboxes_labels.is_cuda else (lambda: None)
-    results, _ = assign_scales(assigner, bboxes_labels, input_hw, anchors, strides)
-    ms = median_ms(lambda: assign_scales(assigner, bboxes_labels, input_hw, anchors, strides),
-                   repeat=repeat, sync=sync)
-    return dict(ms=ms, num_pos=sum(r.num_pos for r in results))
+
+    def run() -> list:
+        return head.assign(preds, bboxes_labels, assigner=assigner)
+
+    num_pos = sum(r.num_pos for r in run())
+    return dict(ms=median_ms(run, repeat=repeat, sync=sync), num_pos=num_pos)
 
 
 def time_forward(model: torch.nn.Module, inputs: Tensor, repeat: int = 3) -> float:

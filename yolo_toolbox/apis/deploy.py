@@ -5,148 +5,53 @@
     model = init_backend_detector('configs/yolo_r18_nearby.py', 'r18.onnx', 'onnxruntime')
     result = inference_detector(model, 'demo.jpg')   # the same DetDataSample as in PyTorch
 
-The exported graph (``tools/deployment/export_onnx.py``) takes letterboxed BGR 0-255
+The exported graph (``tools/deployment/export_onnx.py``, :mod:`yolo_toolbox.deployment`)
+takes letterboxed BGR 0-255
 images and returns ``boxes`` (B, M, 4) xyxy and ``scores`` (B, M, C) in network-input
 pixels, or, exported ``--with-nms``, ``dets`` (K, 7). The config supplies the test
 pipeline, the head's NMS (``test_cfg``) and the rescaling to the original image
 (``models/dense_heads/post_processing.py``, without building the PyTorch model), so a
 deployed model's detections follow the same rules as :func:`init_detector`'s.
 
+The inference sessions of the exported files (``OnnxRuntimeModel``, ``OpenVINOModel``,
+``load_backend``) are in :mod:`yolo_toolbox.deployment.backends`, re-exported here.
 onnxruntime and openvino are optional packages; a missing one raises ImportError with
 the pip command.
 """
 import copy
 import json
 import warnings
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 import torch
 from mmengine.config import Config
 
+from yolo_toolbox.deployment.backends import (  # noqa: F401  (re-exported: their old home)
+    BACKENDS,
+    CLASSES_KEY,
+    CODER_KEY,
+    OPENVINO_PRECISIONS,
+    OnnxRuntimeModel,
+    OpenVINOModel,
+    load_backend,
+)
+from yolo_toolbox.deployment.parity import compare_outputs  # noqa: F401  (re-exported)
 from yolo_toolbox.models.dense_heads.post_processing import PostProcessor, dets_to_instances
 from yolo_toolbox.registry import MODELS
 
-BACKENDS = ('onnxruntime', 'openvino')
-OPENVINO_PRECISIONS = ('auto', 'f32', 'bf16')
-# where the exporter stores the class names: ONNX metadata_props key, OpenVINO rt_info path
-CLASSES_KEY = 'yolo_toolbox_classes'
-# where it stores the box coder's settings (the decoding traced into the graph)
-CODER_KEY = 'yolo_toolbox_bbox_coder'
+# command-line helpers that lived here; now in yolo_toolbox.deployment.cli_options
+_MOVED_CLI_NAMES = ('PRECISION_ARGS', 'add_backend_arguments', 'backend_kwargs')
 
 
-def _import(name: str):
-    try:
-        return __import__(name)
-    except ImportError as e:
-        raise ImportError(f'the {name} backend needs the optional package {name}: '
-                          f'pip install {name}') from e
-
-
-class OnnxRuntimeModel:
-    """An ``.onnx`` file on onnxruntime's CPU provider: ``model(images) -> [outputs]``.
-
-    Args:
-        path: the .onnx file.
-        threads: intra-op threads (None: onnxruntime's default, one per core).
-    """
-
-    def __init__(self, path: str, threads: Optional[int] = None) -> None:
-        ort = _import('onnxruntime')
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(path, options, providers=['CPUExecutionProvider'])
-        self.input_name = self.session.get_inputs()[0].name
-        self.input_shape = self.session.get_inputs()[0].shape
-        self.output_names = [o.name for o in self.session.get_outputs()]
-        meta = self.session.get_modelmeta().custom_metadata_map
-        self.classes = tuple(json.loads(meta[CLASSES_KEY])) if CLASSES_KEY in meta else None
-        self.coder = json.loads(meta[CODER_KEY]) if CODER_KEY in meta else None
-
-    def __call__(self, images: np.ndarray) -> list[np.ndarray]:
-        return self.session.run(None, {self.input_name: images})
-
-
-class OpenVINOModel:
-    """An OpenVINO IR (``.xml`` + ``.bin``) or ``.onnx`` file on OpenVINO's CPU plugin.
-
-    Args:
-        path: the .xml (or .onnx) file.
-        threads: inference threads (None: OpenVINO's default).
-        precision: ``'auto'`` (default: OpenVINO's own choice for the CPU, bf16 on CPUs
-            with AVX512-BF16 / AMX, else f32), ``'f32'`` (the same numbers as PyTorch up
-            to rounding) or ``'bf16'``. In bf16 boxes move by up to ~2 px and scores by
-            ~3e-3, and mAP by at most 0.003 on the three trained models we measured
-            (docs/benchmark.md), for about half the latency. ``self.precision`` is what
-            OpenVINO runs ('f32' or 'bf16').
-    """
-
-    def __init__(self, path: str, threads: Optional[int] = None,
-                 precision: str = 'auto') -> None:
-        if precision not in OPENVINO_PRECISIONS:
-            raise ValueError(f'precision must be one of {OPENVINO_PRECISIONS}, '
-                             f'got {precision!r}')
-        ov = _import('openvino')
-        core = ov.Core()
-        model = core.read_model(path)
-        config = {'PERFORMANCE_HINT': 'LATENCY'}
-        if precision != 'auto':
-            config['INFERENCE_PRECISION_HINT'] = precision
-        if threads:
-            config['INFERENCE_NUM_THREADS'] = threads
-        self.compiled = core.compile_model(model, 'CPU', config)
-        self.precision = self.compiled.get_property('INFERENCE_PRECISION_HINT').to_string()
-        self.request = self.compiled.create_infer_request()
-        self.input_shape = [d.get_length() if d.is_static else None
-                            for d in model.inputs[0].get_partial_shape()]
-        self.output_names = [o.get_any_name() for o in model.outputs]
-        self.classes = None
-        if model.has_rt_info([CLASSES_KEY]):
-            self.classes = tuple(json.loads(model.get_rt_info([CLASSES_KEY]).astype(str)))
-        self.coder = None
-        if model.has_rt_info([CODER_KEY]):
-            self.coder = json.loads(model.get_rt_info([CODER_KEY]).astype(str))
-
-    def __call__(self, images: np.ndarray) -> list[np.ndarray]:
-        results = self.request.infer({0: images})
-        return [results[output] for output in self.compiled.outputs]
-
-
-# the command-line names of OpenVINO's precisions (``--precision``) and OpenVINO's own
-PRECISION_ARGS = dict(auto='auto', fp32='f32', bf16='bf16')
-
-
-def add_backend_arguments(parser, verb: str) -> None:
-    """``--backend``, ``--threads`` and ``--precision`` of tools/predict.py and tools/test.py
-    (``verb``: what the tool does with the model, e.g. 'run')."""
-    parser.add_argument('--backend', default='pytorch', choices=['pytorch', *BACKENDS],
-                        help=f'{verb} the checkpoint in PyTorch, or an exported model '
-                             '(CHECKPOINT is then the .onnx / .xml file) on onnxruntime or '
-                             'OpenVINO (CPU)')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='CPU threads of the backend (default: its own default)')
-    parser.add_argument('--precision', choices=list(PRECISION_ARGS), default='auto',
-                        help="OpenVINO's inference precision: auto (OpenVINO's choice for "
-                             'the CPU: bf16 where it has AVX512-BF16 / AMX, about 2x faster; '
-                             'boxes within ~2 px, mAP within 0.003 of fp32; '
-                             'docs/benchmark.md), fp32 or bf16')
-
-
-def backend_kwargs(args) -> dict:
-    """The keyword arguments of :func:`load_backend` that :func:`add_backend_arguments`'
-    options ask for."""
-    return {'precision': PRECISION_ARGS[args.precision]} if args.backend == 'openvino' else {}
-
-
-def load_backend(path: str, backend: str, threads: Optional[int] = None, **kwargs):
-    """``OnnxRuntimeModel`` or ``OpenVINOModel`` for ``backend`` in :data:`BACKENDS`."""
-    if backend == 'onnxruntime':
-        return OnnxRuntimeModel(path, threads, **kwargs)
-    if backend == 'openvino':
-        return OpenVINOModel(path, threads, **kwargs)
-    raise ValueError(f'backend must be one of {BACKENDS}, got {backend!r}')
-
+def __getattr__(name: str):
+    if name in _MOVED_CLI_NAMES:
+        warnings.warn(f'yolo_toolbox.apis.deploy.{name} is deprecated: use '
+                      f'yolo_toolbox.deployment.cli_options.{name}', DeprecationWarning,
+                      stacklevel=2)
+        from yolo_toolbox.deployment import cli_options
+        return getattr(cli_options, name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 class BackendDetector:
     """An exported model plus the config's post-processing: ``test_step`` like a
@@ -258,13 +163,6 @@ def check_exported_coder(exported: Optional[dict], config_coder: Optional[dict],
         warnings.warn(f'{model_file} was exported with another box coder than the config '
                       f'names ({diffs}); its boxes are decoded in the graph as exported, '
                       'but check that the config is the one it was trained with')
-
-
-def compare_outputs(reference: Sequence[np.ndarray], outputs: Sequence[np.ndarray],
-                    names: Sequence[str] = ('boxes', 'scores')) -> dict:
-    """Max abs difference per named output (``{'boxes_max_abs_diff': ...}``)."""
-    return {f'{name}_max_abs_diff': float(np.abs(np.asarray(out) - np.asarray(ref)).max())
-            for name, ref, out in zip(names, reference, outputs)}
 
 
 def evaluate_exported(detector: BackendDetector, cfg: Config,

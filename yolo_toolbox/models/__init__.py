@@ -5,3 +5,4 @@ from .detectors import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .task_modules import *  # noqa: F401,F403
+from .test_time_augs import *  # noqa: F401,F403

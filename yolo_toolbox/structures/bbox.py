@@ -4,6 +4,7 @@ Formats: ``xyxy`` = (x1, y1, x2, y2); ``cxcywh`` = (centre x, centre y, width, h
 All functions work on the last dimension and on any leading shape.
 """
 import math
+import warnings
 
 import torch
 from torch import Tensor
@@ -35,13 +36,23 @@ def _inter_union(boxes1_xyxy: Tensor, boxes2_xyxy: Tensor) -> tuple[Tensor, Tens
     return inter, union
 
 
-def box_iou(boxes1_xyxy: Tensor, boxes2_xyxy: Tensor, eps: float = 1e-7) -> Tensor:
-    """IoU of boxes broadcast against each other: (..., 4) x (..., 4) -> (...).
+def broadcast_box_iou(boxes1_xyxy: Tensor, boxes2_xyxy: Tensor, eps: float = 1e-7) -> Tensor:
+    """IoU of boxes paired element by element after broadcasting: (..., 4) x (..., 4) -> (...).
 
-    For an (N, M) matrix pass ``a[:, None]`` and ``b[None]``.
+    Not a pairwise matrix by itself (unlike ``torchvision.ops.box_iou``): for an (N, M)
+    matrix pass ``a[:, None]`` and ``b[None]``.
     """
     inter, union = _inter_union(boxes1_xyxy, boxes2_xyxy)
     return inter / (union + eps)
+
+
+def box_iou(boxes1_xyxy: Tensor, boxes2_xyxy: Tensor, eps: float = 1e-7) -> Tensor:
+    """Deprecated name of :func:`broadcast_box_iou` (it read like torchvision's pairwise
+    ``box_iou``, which returns an (N, M) matrix; this one pairs boxes element-wise)."""
+    warnings.warn('yolo_toolbox.structures.box_iou is deprecated: use broadcast_box_iou '
+                  '(element-wise after broadcasting; torchvision.ops.box_iou is the pairwise '
+                  'one)', DeprecationWarning, stacklevel=2)
+    return broadcast_box_iou(boxes1_xyxy, boxes2_xyxy, eps)
 
 
 def shape_iou(wh1: Tensor, wh2: Tensor, eps: float = 1e-7) -> Tensor:

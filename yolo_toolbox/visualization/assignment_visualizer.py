@@ -9,6 +9,11 @@ One panel per scale, side by side, each showing the network input with
 - the outline of every assigned anchor (dashed, w x h of the anchor) centred on its
   assigned cell nearest the GT centre (``anchor_outlines='nearest'``), on every assigned
   cell (``'all'``), or not at all (``'none'``).
+
+It draws results, it does not assign: they come from ``head.assign``, the path of the
+loss, through ``yolo_toolbox.analysis.assign_scales`` (the browse_assignment tool) or a
+hook registered with ``head.register_assign_hook`` during training (one image's rows:
+``yolo_toolbox.analysis.result_for_image``).
 """
 from collections.abc import Sequence
 from typing import Optional

@@ -1,8 +1,25 @@
-"""Test-time augmentation (YOLODetector.predict_tta, tools/test.py --tta)."""
+"""Test-time augmentation: YOLOTTAModel (mmengine's BaseTTAModel) with the config's
+tta_model / tta_pipeline, tools/test.py --tta, and the merge functions.
+
+The numbers are those of the earlier in-detector TTA (``YOLODetector(tta_cfg=...)``):
+:func:`reference_tta` is that code, frozen here, and the new path must give exactly its
+boxes and scores.
+"""
+import math
+
+import mmcv
+import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
 
+from yolo_toolbox.datasets.transforms import TTAPass, make_tta_pipeline
+from yolo_toolbox.models.dense_heads.post_processing import (
+    fuse_pass_detections,
+    merge_tta_passes,
+)
 from yolo_toolbox.registry import MODELS
 from yolo_toolbox.structures import DetDataSample
 from yolo_toolbox.utils import register_all_modules
@@ -11,46 +28,135 @@ register_all_modules()
 CONFIG = 'configs/demo/yolo_demo.py'
 
 
-def build(tta_cfg=None):
-    cfg = Config.fromfile(CONFIG)
-    cfg.model['tta_cfg'] = tta_cfg
-    return MODELS.build(cfg.model).eval()
+def build_detector():
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(CONFIG).model)
+    return model.eval()
 
 
-def samples(n, size=256):
-    return [DetDataSample(metainfo=dict(img_shape=(size, size), ori_shape=(size, size),
-                                        scale_factor=(1.0, 1.0), pad_param=[0, 0, 0, 0]))
+def build_tta(detector=None, **kwargs):
+    return MODELS.build(dict(type='YOLOTTAModel', module=detector or build_detector(),
+                             **kwargs)).eval()
+
+
+def samples(n, size=256, width=None, **meta):
+    width = width or size
+    return [DetDataSample(metainfo=dict(img_shape=(size, width), ori_shape=(size, width),
+                                        scale_factor=(1.0, 1.0), pad_param=[0, 0, 0, 0],
+                                        **meta))
             for _ in range(n)]
 
 
-def test_one_pass_equals_plain_prediction():
-    torch.manual_seed(0)
-    model = build()
-    x = torch.rand(2, 3, 256, 256)
-    with torch.no_grad():
-        plain = [s.pred_instances for s in model(x, samples(2), mode='predict')]
-        model.tta_cfg = dict(scales=[1.0], flip=False)
-        tta = [s.pred_instances for s in model(x, samples(2), mode='predict')]
-    for a, b in zip(plain, tta):
+def reference_tta(model, inputs, data_samples, scales=(1.0, ), flip=True, size_divisor=32,
+                  merge='fuse'):
+    """The earlier ``YOLODetector.predict_tta``, on a preprocessed batch."""
+    height, width = inputs.shape[-2:]
+    all_boxes, all_scores = [], []
+    for factor in scales:
+        new_h = max(size_divisor, math.ceil(height * factor / size_divisor) * size_divisor)
+        new_w = max(size_divisor, math.ceil(width * factor / size_divisor) * size_divisor)
+        scaled = inputs if (new_h, new_w) == (height, width) else F.interpolate(
+            inputs, size=(new_h, new_w), mode='bilinear', align_corners=False)
+        back = inputs.new_tensor([width / new_w, height / new_h] * 2)
+        for flipped in ((False, True) if flip else (False, )):
+            x = scaled.flip(-1) if flipped else scaled
+            boxes, scores = model.bbox_head.decode_preds(model.bbox_head(model.extract_feat(x)))
+            if flipped:
+                boxes = torch.stack([new_w - boxes[..., 2], boxes[..., 1],
+                                     new_w - boxes[..., 0], boxes[..., 3]], dim=-1)
+            all_boxes.append(boxes * back)
+            all_scores.append(scores)
+    head = model.bbox_head
+    return merge_tta_passes(all_boxes, all_scores, [s.metainfo for s in data_samples],
+                            head.num_classes, head.test_cfg, merge)
+
+
+def pass_batch(images, metas, scales, flip=True):
+    """What pseudo_collate makes of a tta_pipeline's output: per pass a list of images and
+    a list of samples."""
+    passes = [(s, f) for s in scales for f in ((False, True) if flip else (False, ))]
+    return dict(inputs=[list(images) for _ in passes],
+                data_samples=[[DetDataSample(metainfo=dict(meta, tta_scale=s, tta_flip=f))
+                               for meta in metas] for s, f in passes])
+
+
+def assert_same(preds_a, preds_b, exact=True):
+    tol = dict(rtol=0, atol=0) if exact else {}
+    for a, b in zip(preds_a, preds_b):
         assert len(a) == len(b) > 0
-        torch.testing.assert_close(a.bboxes, b.bboxes)
-        torch.testing.assert_close(a.scores, b.scores)
+        torch.testing.assert_close(a.bboxes, b.bboxes, **tol)
+        torch.testing.assert_close(a.scores, b.scores, **tol)
+        assert torch.equal(a.labels, b.labels)
+
+
+def test_one_pass_equals_plain_prediction():
+    tta = build_tta()
+    gen = torch.Generator().manual_seed(0)
+    images = [torch.randint(0, 256, (3, 256, 256), dtype=torch.uint8, generator=gen)
+              for _ in range(2)]
+    metas = [s.metainfo for s in samples(2)]
+    with torch.no_grad():
+        plain = tta.module.test_step(dict(inputs=images, data_samples=samples(2)))
+        merged = tta.test_step(pass_batch(images, metas, [1.0], flip=False))
+    # the fused box of one detection is its score-weighted mean: equal up to rounding
+    assert_same([s.pred_instances for s in plain], [s.pred_instances for s in merged],
+                exact=False)
+
+
+@pytest.mark.parametrize('merge', ['fuse', 'nms'])
+def test_same_numbers_as_the_earlier_detector_tta(merge):
+    """6 passes (3 scales x flip), a batch of 2 of another aspect ratio: the boxes and
+    scores of the earlier in-detector TTA, exactly."""
+    tta = build_tta(merge_mode=merge)
+    gen = torch.Generator().manual_seed(1)
+    images = [torch.randint(0, 256, (3, 192, 256), dtype=torch.uint8, generator=gen)
+              for _ in range(2)]
+    metas = [s.metainfo for s in samples(2, 192, 256)]
+    scales = (0.83, 1.0, 1.17)
+    with torch.no_grad():
+        merged = tta.test_step(pass_batch(images, metas, scales))
+        data = tta.module.data_preprocessor(dict(inputs=images, data_samples=samples(
+            2, 192, 256)), False)
+        expected = reference_tta(tta.module, data['inputs'], data['data_samples'], scales,
+                                 merge=merge)
+    assert_same(expected, [s.pred_instances for s in merged])
+
+
+def test_through_the_tta_pipeline_of_the_config(tmp_path):
+    """A real image through the demo config's tta_pipeline (TestTimeAug over TTAPass),
+    pseudo_collate and the TTA model: the earlier TTA's answer on the plain test input."""
+    cfg = Config.fromfile(CONFIG)
+    image = np.random.default_rng(0).integers(0, 256, (150, 200, 3), dtype=np.uint8)
+    path = str(tmp_path / 'img.jpg')
+    mmcv.imwrite(image, path)
+    info = dict(img_path=path, img_id='img', instances=[
+        dict(bbox=[10.0, 20.0, 60.0, 90.0], bbox_label=1, ignore_flag=0)])
+    tta_out = Compose(cfg.tta_pipeline)(dict(info))
+    assert [s.metainfo['tta_scale'] for s in tta_out['data_samples']] == [
+        0.83, 0.83, 1.0, 1.0, 1.17, 1.17]
+    assert [s.metainfo['tta_flip'] for s in tta_out['data_samples']] == [False, True] * 3
+    plain_out = Compose(cfg.test_dataloader.dataset.pipeline)(dict(info))
+    for inputs in tta_out['inputs']:  # every pass sees the plain letterboxed input
+        assert torch.equal(inputs, plain_out['inputs'])
+    tta = build_tta(**{k: v for k, v in cfg.tta_model.items() if k != 'type'})
+    with torch.no_grad():
+        merged = tta.test_step(pseudo_collate([tta_out]))
+        data = tta.module.data_preprocessor(pseudo_collate([plain_out]), False)
+        expected = reference_tta(tta.module, data['inputs'], data['data_samples'],
+                                 (0.83, 1.0, 1.17))
+    assert_same(expected, [s.pred_instances for s in merged])
+    assert 'tta_candidates' not in merged[0] and len(merged[0].gt_instances) == 1
 
 
 def test_every_pass_maps_back_to_the_input_frame(monkeypatch):
     """A stand-in network 'detects' the bright square wherever it sees it, in the pixels
     of the input it was given; after scaling and flipping back, every pass must put the
     box where the square is in the original input, so NMS leaves exactly one box."""
-    model = build(dict(scales=[0.5, 1.0, 1.5], flip=True))
+    tta = build_tta()
+    model = tta.module
     x = torch.zeros(1, 3, 256, 320)
     x[..., 40:104, 200:264] = 1.0  # the square: x 200-264, y 40-104
     seen = []
-
-    def features(inputs):
-        return inputs
-
-    def head(inputs):
-        return inputs
 
     def decode(inputs):
         mask = inputs[0, 0] > 0.5
@@ -61,10 +167,13 @@ def test_every_pass_maps_back_to_the_input_frame(monkeypatch):
         scores[0, 0, 2] = 0.9
         return box.view(1, 1, 4), scores
 
-    monkeypatch.setattr(model, 'extract_feat', features)
-    monkeypatch.setattr(model.bbox_head, 'forward', head)
+    monkeypatch.setattr(model.data_preprocessor, 'forward', lambda data, training=False: data)
+    monkeypatch.setattr(model, 'extract_feat', lambda inputs: inputs)
+    monkeypatch.setattr(model.bbox_head, 'forward', lambda inputs: inputs)
     monkeypatch.setattr(model.bbox_head, 'decode_preds', decode)
-    pred = model(x, samples(1, 320), mode='predict')[0].pred_instances
+    data = pass_batch([None], [samples(1, 256, 320)[0].metainfo], [0.5, 1.0, 1.5])
+    data['inputs'] = [x] * len(data['inputs'])  # already a preprocessed batch
+    pred = tta.test_step(data)[0].pred_instances
     # sizes rounded up to multiples of 32; each once plain and once flipped
     assert sorted(set(seen)) == [(128, 160), (256, 320), (384, 480)]
     assert len(seen) == 6
@@ -76,27 +185,51 @@ def test_every_pass_maps_back_to_the_input_frame(monkeypatch):
     assert pred.scores[0] == pytest.approx(0.9)
 
 
-def test_bad_tta_cfg_is_refused():
-    with pytest.raises(ValueError, match='unknown keys'):
-        build(dict(scales=[1.0], flips=True))
+def test_bad_settings_are_refused():
+    cfg = Config.fromfile(CONFIG)
+    with pytest.raises(ValueError, match='YOLOTTAModel'):  # the old way says what replaced it
+        MODELS.build(dict(cfg.model, tta_cfg=dict(scales=[1.0], flip=True)))
+    detector = build_detector()
+    with pytest.raises(ValueError, match='merge_mode'):
+        build_tta(detector, merge_mode='vote')
     with pytest.raises(ValueError, match='positive'):
-        build(dict(scales=[]))
+        TTAPass(scale=0)
+    with pytest.raises(ValueError, match='positive'):
+        make_tta_pipeline(cfg.test_dataloader.dataset.pipeline, scales=[])
+    tta = build_tta(detector)
+    data = pass_batch([torch.zeros(3, 64, 64, dtype=torch.uint8)] * 2,
+                      [s.metainfo for s in samples(2, 64)], [1.0], flip=False)
+    data['data_samples'][0][1].set_metainfo(dict(tta_flip=True))
+    with pytest.raises(ValueError, match='mixes passes'):
+        tta.test_step(data)
 
 
-def test_test_py_tta_flag_sets_the_model(tmp_path):
+def test_test_py_tta_flag_wraps_the_model_and_the_pipeline(tmp_path):
     from tools.test import build_cfg, parse_args
     args = parse_args([CONFIG, 'none.pth', '--work-dir', str(tmp_path), '--tta',
                        '--tta-scales', '0.75', '1'])
     cfg = build_cfg(args)
-    assert cfg.model.tta_cfg == dict(scales=[0.75, 1.0], flip=True, merge='fuse')
-    assert build_cfg(parse_args([CONFIG, 'x.pth', '--work-dir', str(tmp_path)])
-                     ).model.get('tta_cfg') is None
+    assert cfg.model.type == 'YOLOTTAModel' and cfg.model.merge_mode == 'fuse'
+    assert cfg.model.module.type == 'YOLODetector'
+    assert not any(h['type'] == 'EMAHook' for h in cfg.custom_hooks)
+    pipeline = cfg.test_dataloader.dataset.pipeline
+    passes = pipeline[-1]['transforms'][0]
+    assert pipeline[-1]['type'] == 'TestTimeAug'
+    assert [(p['scale'], p['flip']) for p in passes] == [(0.75, False), (0.75, True),
+                                                         (1.0, False), (1.0, True)]
+    # without --tta-scales: the config's own tta_pipeline and tta_model
+    cfg = build_cfg(parse_args([CONFIG, 'x.pth', '--work-dir', str(tmp_path), '--tta',
+                                '--tta-merge', 'nms']))
+    assert cfg.test_dataloader.dataset.pipeline == Config.fromfile(CONFIG).tta_pipeline
+    assert cfg.model.merge_mode == 'nms'
+    MODELS.build(cfg.model)
+    plain = build_cfg(parse_args([CONFIG, 'x.pth', '--work-dir', str(tmp_path)]))
+    assert plain.model.type == 'YOLODetector' and 'tta_cfg' not in plain.model
 
 
 def test_fuse_pass_detections_hand_worked():
     """Two passes: one object seen by both (fused, mean score), one seen by one pass
     (score halved), a box of another class on the same spot (not fused)."""
-    from yolo_toolbox.models.detectors.yolo_detector import fuse_pass_detections
     pass_a = torch.tensor([[0., 0., 10., 10., 0.8, 0.], [50., 50., 60., 60., 0.5, 1.]])
     pass_b = torch.tensor([[1., 1., 11., 11., 0.6, 0.], [0., 0., 10., 10., 0.4, 1.]])
     fused = fuse_pass_detections([pass_a, pass_b], iou_thr=0.5, max_dets=10)
@@ -111,7 +244,6 @@ def test_fuse_pass_detections_hand_worked():
 
 
 def test_fuse_pass_detections_one_pass_unchanged_and_no_double_count():
-    from yolo_toolbox.models.detectors.yolo_detector import fuse_pass_detections
     dets = torch.tensor([[0., 0., 10., 10., 0.9, 2.], [20., 0., 30., 12., 0.3, 2.],
                          [5., 5., 9., 9., 0.5, 0.]])  # no same-class pair above IoU 0.5
     torch.testing.assert_close(fuse_pass_detections([dets], 0.5, 10), dets[[0, 2, 1]])
@@ -123,15 +255,13 @@ def test_fuse_pass_detections_one_pass_unchanged_and_no_double_count():
     assert fused[0, 0].item() == pytest.approx(0.7 / 1.5)  # score-weighted mean corner
 
 
-def test_tta_merge_modes_and_refusal():
-    with pytest.raises(ValueError, match="merge"):
-        build(dict(scales=[1.0], merge='vote'))
-    model = build(dict(scales=[1.0, 0.5], flip=True, merge='nms'))
-    model.eval()
-    x = torch.rand(1, 3, 64, 64)
+def test_tta_merge_modes():
+    tta = build_tta(merge_mode='nms')
+    images = [torch.randint(0, 256, (3, 64, 64), dtype=torch.uint8)]
+    metas = [s.metainfo for s in samples(1, 64)]
     with torch.no_grad():
         for merge in ('nms', 'fuse'):
-            model.tta_cfg['merge'] = merge
-            pred = model(x, samples(1), mode='predict')[0].pred_instances
+            tta.merge_mode = merge
+            pred = tta.test_step(pass_batch(images, metas, [1.0, 0.5]))[0].pred_instances
             assert pred.bboxes.shape[1] == 4 and len(pred.bboxes) == len(pred.scores) > 0
             assert (pred.scores > 0).all() and (pred.scores <= 1).all()

@@ -3,7 +3,9 @@
 Used by ``tools/misc/make_demo_dataset.py --format yolo``. VOC's 1-based inclusive
 ``[xmin, ymin, xmax, ymax]`` becomes 0-based pixels ``[xmin - 1, ymin - 1, xmax, ymax]``
 (as ``VOCDataset`` reads it), then normalised ``cx cy w h``. YOLO labels have no
-``difficult`` flag: difficult objects become ordinary ones.
+``difficult`` flag: difficult objects become ordinary ones, or with ``drop_difficult`` are
+left out (what a toolbox model trains on: ``VOCDataset`` gives them ``ignore_flag=1`` and
+the heads train on ``gt_instances`` only).
 """
 import os
 import os.path as osp
@@ -14,10 +16,11 @@ from ..voc import parse_voc_xml
 
 
 def voc_to_yolo(voc_year_dir: str, out_dir: str, classes: Sequence[str],
-                splits: Dict[str, str]) -> Dict[str, int]:
+                splits: Dict[str, str], drop_difficult: bool = False) -> Dict[str, int]:
     """Copy the images of ``splits`` (``{yolo split: VOC image set}``, e.g.
     ``{'train': 'trainval', 'val': 'test'}``) to ``out_dir/images/{split}/``, write
-    ``out_dir/labels/{split}/*.txt`` and ``out_dir/data.yaml``. Returns images per split."""
+    ``out_dir/labels/{split}/*.txt`` and ``out_dir/data.yaml``. Returns images per split.
+    ``drop_difficult``: leave VOC ``difficult`` objects out of the labels."""
     class_id = {name: i for i, name in enumerate(classes)}
     counts = {}
     for split, image_set in splits.items():
@@ -32,6 +35,8 @@ def voc_to_yolo(voc_year_dir: str, out_dir: str, classes: Sequence[str],
                 osp.join(voc_year_dir, 'Annotations', img_id + '.xml'))
             lines = []
             for obj in objects:
+                if drop_difficult and obj['difficult']:
+                    continue
                 xmin, ymin, xmax, ymax = obj['bndbox']
                 x1, y1 = xmin - 1, ymin - 1
                 lines.append(f'{class_id[obj["name"]]} {(x1 + xmax) / 2 / width:.6f} '

@@ -2,7 +2,7 @@
 from typing import Sequence
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+from mmengine.model import BaseTTAModel, is_model_wrapper
 
 from yolo_toolbox.registry import HOOKS
 from yolo_toolbox.utils.checkpoint_fit import checkpoint_mismatch, mismatch_error, split_state
@@ -38,7 +38,11 @@ class CheckpointFitHook(Hook):
         self.skip_prefixes = tuple(skip_prefixes)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = runner.model
+        # a DDP wrapper or a test-time model (tools/test.py --tta): the checkpoint is the
+        # wrapped detector's, as mmengine's load_checkpoint loads it
+        if is_model_wrapper(model) or isinstance(model, BaseTTAModel):
+            model = model.module
         resuming = bool(runner.cfg.get('resume', False)) if runner.cfg else False
         skip = () if resuming else self.skip_prefixes
         state = checkpoint.get('state_dict', checkpoint)

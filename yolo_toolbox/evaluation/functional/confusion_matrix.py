@@ -6,14 +6,15 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from yolo_toolbox.structures import box_iou
+from yolo_toolbox.structures import broadcast_box_iou
 
 
 def _pairwise_iou(boxes1_xyxy: np.ndarray, boxes2_xyxy: np.ndarray) -> np.ndarray:
     """(n, 4) x (m, 4) xyxy pixels -> (n, m) IoU."""
     if len(boxes1_xyxy) == 0 or len(boxes2_xyxy) == 0:
         return np.zeros((len(boxes1_xyxy), len(boxes2_xyxy)))
-    ious = box_iou(torch.from_numpy(boxes1_xyxy)[:, None], torch.from_numpy(boxes2_xyxy)[None])
+    ious = broadcast_box_iou(torch.from_numpy(boxes1_xyxy)[:, None],
+                             torch.from_numpy(boxes2_xyxy)[None])
     return ious.numpy()
 
 

@@ -1,3 +1,4 @@
+from .assign_mixin import AssignHook, AssignMixin
 from .post_processing import (
     PostProcessMixin,
     PostProcessor,
@@ -11,6 +12,6 @@ from .post_processing import (
 from .yolo_head import COCO_ANCHORS, YOLOHead
 from .yolov8_head import YOLOv8Head
 
-__all__ = ['COCO_ANCHORS', 'PostProcessMixin', 'PostProcessor', 'YOLOHead', 'YOLOv8Head',
-           'batched_nms', 'class_offset_nms', 'dets_to_instances', 'fuse_pass_detections',
-           'merge_tta_passes', 'rescale_boxes']
+__all__ = ['AssignHook', 'AssignMixin', 'COCO_ANCHORS', 'PostProcessMixin', 'PostProcessor',
+           'YOLOHead', 'YOLOv8Head', 'batched_nms', 'class_offset_nms', 'dets_to_instances',
+           'fuse_pass_detections', 'merge_tta_passes', 'rescale_boxes']

@@ -2,10 +2,11 @@
 fusion of test-time-augmentation passes.
 
 Everything that turns decoded boxes and scores into detections calls this module: the
-heads (through :class:`PostProcessMixin`), the detector's TTA
-(:func:`merge_tta_passes`), the ONNX export wrapper (``models/detectors/export.py``),
-the exported-model runners (``apis/deploy.py``, through :class:`PostProcessor`, built
-from the config alone) and the visualiser's display NMS (:func:`class_offset_nms`).
+heads (through :class:`PostProcessMixin`), test-time augmentation (``YOLOTTAModel``
+merges its passes with :func:`merge_tta_passes`), the ONNX export wrapper
+(``models/detectors/export.py``), the exported-model runners (``apis/deploy.py``,
+through :class:`PostProcessor`, built from the config alone) and the visualiser's
+display NMS (:func:`class_offset_nms`).
 
 The settings are the head's ``test_cfg``: ``score_thr``, ``nms_iou_thr``,
 ``max_per_img``, ``nms_pre``.

@@ -4,8 +4,9 @@ Call chains (the head orchestrates; the assigner decides positives and their tar
 the box coder decodes)::
 
     loss():    forward(feats) -> loss_by_feat(preds, gt_bboxes_labels, img_metas)
-                   assigner.assign_levels(...) (all scales; with the detached predictions
-                   if the assigner uses them) -> per scale: decode the positives
+                   assign(preds, gt): assigner.assign_levels(...) (all scales; with the
+                   detached predictions if the assigner uses them), then the assign hooks
+                   (assign_mixin.py) -> per scale: decode the positives
                    (bbox_coder) -> box, class and objectness losses with the targets the
                    assigner declared (obj_target, cls_target, box_weight) or the defaults
     predict(): forward(feats) -> predict_by_feat(preds, img_metas)
@@ -30,9 +31,15 @@ from torch import Tensor, nn
 from yolo_toolbox.models.task_modules.assigners import AssignLevel
 from yolo_toolbox.models.task_modules.coders import BaseBBoxCoder
 from yolo_toolbox.registry import MODELS, TASK_UTILS
-from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy, stack_gt_instances, xyxy_to_cxcywh
+from yolo_toolbox.structures import (
+    broadcast_box_iou,
+    cxcywh_to_xyxy,
+    stack_gt_instances,
+    xyxy_to_cxcywh,
+)
 from yolo_toolbox.utils.keys import check_known_keys
 
+from .assign_mixin import AssignMixin
 from .post_processing import PostProcessMixin
 
 # COCO anchors (w, h in pixels) of YOLOv3, small to large scale
@@ -42,7 +49,7 @@ COCO_ANCHORS = [[(10, 13), (16, 30), (33, 23)],
 
 
 @MODELS.register_module()
-class YOLOHead(PostProcessMixin, BaseModule):
+class YOLOHead(AssignMixin, PostProcessMixin, BaseModule):
     """Anchor-based YOLO head: a box coder decodes, an assigner chooses the positives.
 
     Args:
@@ -217,6 +224,12 @@ class YOLOHead(PostProcessMixin, BaseModule):
             bias[:, 5:] = prior_bias
 
     # ------------------------------------------------------------------ forward / decode
+    @property
+    def raw_pred_layout(self) -> tuple[int, int]:
+        """(A, D) of the raw prediction maps (B, A, H, W, D): slots per cell, values per
+        slot (e.g. random maps for timing the assignment)."""
+        return self.num_anchors, self.num_attrib
+
     def forward(self, feats: Sequence[Tensor]) -> list[Tensor]:
         """Feature maps -> raw predictions, per scale (B, A, H, W, 5 + C)."""
         outs = []
@@ -267,24 +280,20 @@ class YOLOHead(PostProcessMixin, BaseModule):
             img_metas = [s.metainfo for s in batch_data_samples]
         return self.loss_by_feat(self(feats), gt_bboxes_labels, img_metas)
 
-    def assign(self, preds: Sequence[Tensor], gt_bboxes_labels: Tensor) -> list:
-        """Run the assigner over all scales at once (``assigner.assign_levels``); returns
-        one GridAssignResult per scale. An assigner that declares ``uses_predictions``
-        also gets every slot's detached decoded box and score (objectness x class)."""
-        gt_boxes = xyxy_to_cxcywh(gt_bboxes_labels[:, 2:6].float())
-        gt_labels = gt_bboxes_labels[:, 1].long()
-        batch_idx = gt_bboxes_labels[:, 0].long()
-        levels = []
-        for level, pred in enumerate(preds):
-            pred_boxes = pred_scores = None
-            if self.assigner.uses_predictions:
-                with torch.no_grad():
-                    pred = pred.detach().float()
-                    pred_boxes = self.decode_level(pred, level)
-                    pred_scores = pred[..., :1].sigmoid() * pred[..., 5:].sigmoid()
-            levels.append(AssignLevel(self.anchors[level], tuple(pred.shape[2:4]),
-                                      self.strides[level], pred_boxes, pred_scores))
-        return self.assigner.assign_levels(gt_boxes, gt_labels, batch_idx, levels)
+    def assign_level(self, level: int, pred: Union[Tensor, Sequence[int]],
+                     with_predictions: bool) -> AssignLevel:
+        """What the assigner gets of one scale (``AssignMixin.assign``, the one way to
+        assign): this scale's anchors, grid size and stride and, for an assigner that
+        declares ``uses_predictions``, every slot's detached decoded box and score
+        (objectness x class)."""
+        pred_boxes = pred_scores = None
+        if with_predictions:
+            with torch.no_grad():
+                pred = pred.detach().float()
+                pred_boxes = self.decode_level(pred, level)
+                pred_scores = pred[..., :1].sigmoid() * pred[..., 5:].sigmoid()
+        return AssignLevel(self.anchors[level], self.grid_size_of(pred), self.strides[level],
+                           pred_boxes, pred_scores)
 
     def loss_by_feat(self, preds: Sequence[Tensor], gt_bboxes_labels: Tensor,
                      img_metas: Optional[list] = None) -> dict:
@@ -331,7 +340,8 @@ class YOLOHead(PostProcessMixin, BaseModule):
                     loss_bbox = ((self.loss_bbox(pos_boxes, target_boxes, reduction='none')
                                   * box_weight).sum() / box_weight.sum().clamp(min=1e-6))
                 with torch.no_grad():
-                    iou = box_iou(cxcywh_to_xyxy(pos_boxes), cxcywh_to_xyxy(target_boxes))
+                    iou = broadcast_box_iou(cxcywh_to_xyxy(pos_boxes),
+                                            cxcywh_to_xyxy(target_boxes))
                     iou = iou.clamp(0, 1)
                 pos_iou_sum = pos_iou_sum + iou.sum()
                 if result.obj_target is not None:  # the assigner's quality target

@@ -4,7 +4,8 @@ Call chains (the head orchestrates; the assigner picks positives and their targe
 box coder decodes)::
 
     loss():    forward(feats) -> loss_by_feat(preds, gt_bboxes_labels, img_metas)
-                   assigner.assign_levels(...) (one point per cell: A = 1, anchors
+                   assign(preds, gt) (assign_mixin.py): assigner.assign_levels(...) and
+                   the assign hooks (one point per cell: A = 1, anchors
                    [[stride, stride]]; with the detached decoded boxes and sigmoid class
                    scores if the assigner uses predictions) -> class BCE over every slot,
                    CIoU and DFL over the positives, all normalised by the class-target sum
@@ -31,11 +32,12 @@ from yolo_toolbox.models.task_modules.assigners import AssignLevel
 from yolo_toolbox.registry import MODELS, TASK_UTILS
 from yolo_toolbox.structures import cxcywh_to_xyxy, stack_gt_instances, xyxy_to_cxcywh
 
+from .assign_mixin import AssignMixin
 from .post_processing import PostProcessMixin
 
 
 @MODELS.register_module()
-class YOLOv8Head(PostProcessMixin, BaseModule):
+class YOLOv8Head(AssignMixin, PostProcessMixin, BaseModule):
     """YOLOv8's detection head (Ultralytics ``Detect`` with ``v8DetectionLoss``).
 
     Per scale two branches of two 3x3 Conv-BN-SiLU each and a 1x1 conv: box
@@ -156,6 +158,11 @@ class YOLOv8Head(PostProcessMixin, BaseModule):
                 math.log(5 / self.num_classes / (self.bias_init_img_size / stride) ** 2))
 
     # ------------------------------------------------------------------ forward / decode
+    @property
+    def raw_pred_layout(self) -> tuple[int, int]:
+        """(A, D) of the raw prediction maps (B, A, H, W, D): one point per cell, R + C."""
+        return 1, self.num_raw + self.num_classes
+
     def forward(self, feats: Sequence[Tensor]) -> list[Tensor]:
         """Neck maps (B, in[i], H, W) -> raw predictions per scale (B, 1, H, W, R + C),
         R = ``bbox_coder.num_raw``."""
@@ -202,24 +209,22 @@ class YOLOv8Head(PostProcessMixin, BaseModule):
             img_metas = [s.metainfo for s in batch_data_samples]
         return self.loss_by_feat(self(feats), gt_bboxes_labels, img_metas)
 
-    def assign(self, preds: Sequence[Tensor], gt_bboxes_labels: Tensor) -> list:
-        """The assigner over all scales (one point per cell, anchor (stride, stride));
-        the detached decoded boxes and class probabilities go with them when the assigner
-        declares ``uses_predictions``. One GridAssignResult per scale."""
-        levels = []
-        for level, pred in enumerate(preds):
-            pred_boxes = pred_scores = None
-            if self.assigner.uses_predictions:
-                with torch.no_grad():
-                    pred = pred.detach()
-                    pred_boxes = self.decode_level(pred, level)
-                    pred_scores = pred[..., self.num_raw:].sigmoid()
-            stride = self.strides[level]
-            levels.append(AssignLevel(pred.new_tensor([[stride, stride]]),
-                                      tuple(pred.shape[2:4]), stride, pred_boxes, pred_scores))
-        return self.assigner.assign_levels(xyxy_to_cxcywh(gt_bboxes_labels[:, 2:6].float()),
-                                           gt_bboxes_labels[:, 1].long(),
-                                           gt_bboxes_labels[:, 0].long(), levels)
+    def assign_level(self, level: int, pred: Union[Tensor, Sequence[int]],
+                     with_predictions: bool) -> AssignLevel:
+        """What the assigner gets of one scale (``AssignMixin.assign``): one point per
+        cell, anchor (stride, stride); the detached decoded boxes and class probabilities
+        too when the assigner declares ``uses_predictions``."""
+        pred_boxes = pred_scores = None
+        if with_predictions:
+            with torch.no_grad():
+                pred = pred.detach()
+                pred_boxes = self.decode_level(pred, level)
+                pred_scores = pred[..., self.num_raw:].sigmoid()
+        stride = self.strides[level]
+        anchors = (pred.new_tensor([[stride, stride]]) if isinstance(pred, Tensor)
+                   else torch.tensor([[stride, stride]], dtype=torch.float32,
+                                     device=self.cls_branches[level][-1].weight.device))
+        return AssignLevel(anchors, self.grid_size_of(pred), stride, pred_boxes, pred_scores)
 
     def loss_by_feat(self, preds: Sequence[Tensor], gt_bboxes_labels: Tensor,
                      img_metas: Optional[list] = None) -> dict:

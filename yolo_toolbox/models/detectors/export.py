@@ -1,7 +1,7 @@
 """A deployable view of a YOLODetector: normalise, network, decode (and optionally NMS).
 
-Used by ``tools/deployment/export_onnx.py``; everything here traces into an ONNX graph
-(``torch.onnx.export(..., dynamo=False)``). Decoding and NMS are the head's own
+Used by :mod:`yolo_toolbox.deployment` (``tools/deployment/``); everything here traces
+into an ONNX graph (``torch.onnx.export(..., dynamo=False)``). Decoding and NMS are the head's own
 (:meth:`YOLOHead.decode_preds`; ``nms`` is ``post_processing.batched_nms`` with the
 head's ``test_cfg``), so an exported model decodes exactly as the model it came from.
 

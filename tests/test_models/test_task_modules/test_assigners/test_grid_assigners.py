@@ -184,7 +184,7 @@ def test_original_decodings():
 
 def test_all_grid_separable_iou_equals_pairwise_box_iou():
     from yolo_toolbox.models.task_modules.assigners import AllGridAssigner
-    from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy
+    from yolo_toolbox.structures import broadcast_box_iou, cxcywh_to_xyxy
     gen = torch.Generator().manual_seed(0)
     gt = torch.cat([torch.rand(30, 2, generator=gen) * 128,
                     torch.rand(30, 2, generator=gen) * 100 + 2], dim=1)
@@ -193,7 +193,8 @@ def test_all_grid_separable_iou_equals_pairwise_box_iou():
                             (torch.arange(grid_w) + 0.5) * stride, indexing='ij')
     anchor_boxes = torch.cat([torch.stack([xs, ys], -1)[None].expand(3, -1, -1, -1),
                               ANCHORS[:, None, None, :].expand(-1, grid_h, grid_w, -1)], -1)
-    reference = box_iou(cxcywh_to_xyxy(gt)[:, None, None, None], cxcywh_to_xyxy(anchor_boxes)[None])
+    reference = broadcast_box_iou(cxcywh_to_xyxy(gt)[:, None, None, None],
+                                  cxcywh_to_xyxy(anchor_boxes)[None])
     fast = AllGridAssigner.grid_iou(gt, ANCHORS, (grid_h, grid_w), stride)
     assert fast.shape == (30, 3, grid_h, grid_w)
     assert torch.allclose(fast, reference, atol=1e-6)

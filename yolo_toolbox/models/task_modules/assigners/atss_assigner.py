@@ -6,14 +6,14 @@ import torch
 from torch import Tensor
 
 from yolo_toolbox.registry import TASK_UTILS
-from yolo_toolbox.structures import box_iou, cxcywh_to_xyxy
+from yolo_toolbox.structures import broadcast_box_iou, cxcywh_to_xyxy
 
-from .base_dynamic_assigner import BaseDynamicAssigner, Candidates
 from .base_grid_assigner import AssignLevel, GridAssignResult
+from .base_multi_level_assigner import BaseMultiLevelAssigner, Candidates
 
 
 @TASK_UTILS.register_module()
-class ATSSAssigner(BaseDynamicAssigner):
+class ATSSAssigner(BaseMultiLevelAssigner):
     """Adaptive training sample selection (Zhang et al., CVPR 2020), over all scales, as
     the paper and MMDetection's ``ATSSAssigner`` define it:
 
@@ -81,7 +81,8 @@ class ATSSAssigner(BaseDynamicAssigner):
         # anchor-box IoUs only of the candidates
         rows, cols = torch.nonzero(nearest, as_tuple=True)
         anchor_boxes = torch.cat([cand.centre_xy[rows, cols], cand.anchor_wh[rows, cols]], -1)
-        pair_iou = box_iou(cxcywh_to_xyxy(anchor_boxes), cxcywh_to_xyxy(gt_boxes[rows]))
+        pair_iou = broadcast_box_iou(cxcywh_to_xyxy(anchor_boxes),
+                                     cxcywh_to_xyxy(gt_boxes[rows]))
         iou = self.scatter_pairs(pair_iou, rows, cols, nearest.shape)  # (N, K)
         count = nearest.sum(dim=1, keepdim=True)
         mean = (iou * nearest).sum(dim=1, keepdim=True) / count.clamp(min=1)

@@ -34,10 +34,16 @@ class GridAssignResult(_GridSlots):
       ATSS by the centerness); default: equal weights (the plain mean).
 
     The result unpacks and iterates as the five index tensors.
+
+    ``candidates`` (not an item of the tuple either): the ``(batch_idx, anchor_idx,
+    grid_y, grid_x, gt_idx)`` pairs, each (M,) long, that the assigner proposed before
+    conflict resolution, where it resolved them with :meth:`BaseGridAssigner.select`
+    (which sets it); None otherwise. The analysis tools count contested slots from it.
     """
     obj_target: Optional[Tensor] = None
     cls_target: Optional[Tensor] = None
     box_weight: Optional[Tensor] = None
+    candidates: Optional[tuple[Tensor, Tensor, Tensor, Tensor, Tensor]] = None
 
     def __new__(cls, batch_idx: Tensor, anchor_idx: Tensor, grid_y: Tensor, grid_x: Tensor,
                 gt_idx: Tensor, target: Optional[Tensor] = None, *,
@@ -95,8 +101,8 @@ class BaseGridAssigner(metaclass=ABCMeta):
 
     The head calls :meth:`assign_levels` once per batch with every scale. A *static*
     assigner implements only the per-scale :meth:`assign`; the default
-    :meth:`assign_levels` runs it on each scale. A *dynamic* assigner (see
-    ``BaseDynamicAssigner``) sets ``multi_level = True`` and overrides
+    :meth:`assign_levels` runs it on each scale. A *multi-level* assigner (see
+    ``BaseMultiLevelAssigner``) sets ``multi_level = True`` and overrides
     :meth:`assign_levels` to choose across scales at once; with ``uses_predictions =
     True`` the head also gives it every slot's detached decoded box and score.
 
@@ -177,15 +183,20 @@ class BaseGridAssigner(metaclass=ABCMeta):
         """Resolve candidates (all (M,)) that claim the same slot; one GT per slot.
 
         With ``filter_by_max_iou`` the candidate with the highest ``iou`` wins a
-        slot, otherwise a random one does.
+        slot, otherwise a random one does. The result keeps the candidates it was given
+        as ``result.candidates``.
         """
+        candidates = (batch_idx, anchor_idx, grid_y, grid_x, gt_idx)
         if gt_idx.numel() == 0:
-            return GridAssignResult.empty(gt_idx.device)
-        grid_h, grid_w = grid_size
-        slot = ((batch_idx * num_anchors + anchor_idx) * grid_h + grid_y) * grid_w + grid_x
-        keep = self.best_per_slot(slot, iou if self.filter_by_max_iou else None)
-        return GridAssignResult(batch_idx[keep], anchor_idx[keep], grid_y[keep], grid_x[keep],
-                                gt_idx[keep])
+            result = GridAssignResult.empty(gt_idx.device)
+        else:
+            grid_h, grid_w = grid_size
+            slot = ((batch_idx * num_anchors + anchor_idx) * grid_h + grid_y) * grid_w + grid_x
+            keep = self.best_per_slot(slot, iou if self.filter_by_max_iou else None)
+            result = GridAssignResult(batch_idx[keep], anchor_idx[keep], grid_y[keep],
+                                      grid_x[keep], gt_idx[keep])
+        result.candidates = candidates  # what was proposed, for the analysis tools
+        return result
 
     @staticmethod
     def best_per_slot(slot: Tensor, priority: Optional[Tensor]) -> Tensor:

@@ -6,12 +6,12 @@ from torch import Tensor
 
 from yolo_toolbox.registry import TASK_UTILS
 
-from .base_dynamic_assigner import BaseDynamicAssigner
 from .base_grid_assigner import AssignLevel, GridAssignResult
+from .base_multi_level_assigner import BaseMultiLevelAssigner
 
 
 @TASK_UTILS.register_module()
-class SimOTAAssigner(BaseDynamicAssigner):
+class SimOTAAssigner(BaseMultiLevelAssigner):
     """SimOTA (YOLOX, Ge et al. 2021; also YOLOv7), over all scales, from the detached
     predictions. The defaults are YOLOX's ``get_assignments`` (``yolox/models/
     yolo_head.py`` as released with the paper, with ``get_in_boxes_info``):

@@ -7,12 +7,12 @@ from torch import Tensor
 
 from yolo_toolbox.registry import TASK_UTILS
 
-from .base_dynamic_assigner import BaseDynamicAssigner
 from .base_grid_assigner import AssignLevel, GridAssignResult
+from .base_multi_level_assigner import BaseMultiLevelAssigner
 
 
 @TASK_UTILS.register_module()
-class TaskAlignedAssigner(BaseDynamicAssigner):
+class TaskAlignedAssigner(BaseMultiLevelAssigner):
     """Task-aligned assignment (TOOD, Feng et al., ICCV 2021; YOLOv8), over all scales,
     from the detached predictions. The defaults are YOLOv8's ``TaskAlignedAssigner``
     (``ultralytics/utils/tal.py``, as ``v8DetectionLoss`` builds it):

@@ -1,6 +1,6 @@
 """Held-out synthetic detection sets, different in kind from the demo set.
 
-The demo set (:mod:`yolo_toolbox.datasets.demo`) is easy: four filled shapes, one hue
+The demo set (:mod:`synthetic_data.demo`) is easy: four filled shapes, one hue
 per class, on smooth backgrounds. A model tuned there says little about learning, so
 detection quality is judged on sets that differ from it in every axis that matters:
 
@@ -19,6 +19,8 @@ detection quality is judged on sets that differ from it in every axis that matte
 
 Boxes are the exact extent of each object's pixels (0-based, exclusive), written as VOC
 1-based inclusive. Everything is a function of ``kind`` and ``seed``.
+
+Written by ``tools/misc/make_heldout_dataset.py``; not part of the ``yolo_toolbox`` package.
 """
 import math
 from typing import Callable, Dict, List, Tuple
@@ -26,7 +28,8 @@ from typing import Callable, Dict, List, Tuple
 import cv2
 import numpy as np
 
-from .demo import _iou_and_cover, write_voc_set
+from .overlap import max_iou_and_cover
+from .voc_writer import write_voc_set
 
 GLYPH_CLASSES = ('A', 'H', 'S', '4', 'X')
 OUTLINE_CLASSES = ('ring', 'cross', 'arrow', 'checker', 'crescent')
@@ -150,7 +153,7 @@ def _place_objects(rng: np.random.Generator, img: np.ndarray, classes: Tuple[str
             box = np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], np.float64)
             if min(box[2] - box[0], box[3] - box[1]) < 4:
                 continue
-            iou, cover = _iou_and_cover(box, boxes)
+            iou, cover = max_iou_and_cover(box, boxes)
             if iou > max_iou or cover > max_cover:
                 continue
             img[mask > 0] = _contrast_colour(rng, img, mask).astype(np.uint8)
@@ -195,7 +198,7 @@ def make_heldout_dataset(out_dir: str, kind: str, num_train: int = 600, num_val:
                          seed: int = 0, year: str = 'VOC2007') -> dict:
     """Write the held-out set ``kind`` ('glyphs' or 'outlines') under ``out_dir``.
 
-    Same layout and return value as :func:`yolo_toolbox.datasets.demo.make_demo_dataset`
+    Same layout and return value as :func:`synthetic_data.demo.make_demo_dataset`
     (``classes`` are :data:`HELDOUT_CLASSES[kind]`).
     """
     if kind not in _MAKERS:

@@ -9,15 +9,17 @@ lines. Images are 320-480 px wide and 240-400 px high with 1-6 objects of 16-200
 and aspect ratios 0.6-1.7; about 15 % of objects are cut by the image border (their
 box clipped), about 5 % are marked ``difficult``. Boxes are the exact extent of
 each shape's pixels. Everything is a function of ``seed``.
+
+Written by ``tools/misc/make_demo_dataset.py``; not part of the ``yolo_toolbox`` package.
 """
 import math
-import os
-import os.path as osp
-import xml.etree.ElementTree as ET
-from typing import Callable, List, Tuple
+from typing import List, Tuple
 
 import cv2
 import numpy as np
+
+from .overlap import max_iou_and_cover
+from .voc_writer import write_voc_set
 
 DEMO_CLASSES = ('ellipse', 'rectangle', 'triangle', 'star')
 # OpenCV hue (0-180) of each class: red, blue, green, yellow
@@ -71,22 +73,6 @@ def _shape_mask(rng: np.random.Generator, cls: int, center: Tuple[float, float],
     return mask
 
 
-def _iou_and_cover(box: np.ndarray, others: List[np.ndarray]) -> Tuple[float, float]:
-    """Max IoU of ``box`` with ``others`` and max fraction of either box covered."""
-    worst_iou, worst_cover = 0.0, 0.0
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    for other in others:
-        iw = min(box[2], other[2]) - max(box[0], other[0])
-        ih = min(box[3], other[3]) - max(box[1], other[1])
-        if iw <= 0 or ih <= 0:
-            continue
-        inter = iw * ih
-        other_area = (other[2] - other[0]) * (other[3] - other[1])
-        worst_iou = max(worst_iou, inter / (area + other_area - inter))
-        worst_cover = max(worst_cover, inter / area, inter / other_area)
-    return worst_iou, worst_cover
-
-
 def _make_image(rng: np.random.Generator) -> Tuple[np.ndarray, List[dict]]:
     width, height = int(rng.integers(320, 481)), int(rng.integers(240, 401))
     img = _background(rng, height, width)
@@ -109,7 +95,7 @@ def _make_image(rng: np.random.Generator) -> Tuple[np.ndarray, List[dict]]:
             else:
                 cx, cy = rng.uniform(w / 2, width - w / 2), rng.uniform(h / 2, height - h / 2)
             nominal = np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
-            iou, cover = _iou_and_cover(nominal, boxes)
+            iou, cover = max_iou_and_cover(nominal, boxes)
             if iou > 0.15 or cover > 0.35:
                 continue
             mask = _shape_mask(rng, cls, (cx, cy), (w, h), height, width)
@@ -134,56 +120,6 @@ def _make_image(rng: np.random.Generator) -> Tuple[np.ndarray, List[dict]]:
             break
     img = cv2.GaussianBlur(img, (3, 3), 0.6)
     return img, objects
-
-
-def _write_xml(path: str, filename: str, width: int, height: int, objects: List[dict]) -> None:
-    root = ET.Element('annotation')
-    ET.SubElement(root, 'folder').text = 'VOC2007'
-    ET.SubElement(root, 'filename').text = filename
-    size = ET.SubElement(root, 'size')
-    for tag, value in (('width', width), ('height', height), ('depth', 3)):
-        ET.SubElement(size, tag).text = str(value)
-    ET.SubElement(root, 'segmented').text = '0'
-    for obj in objects:
-        node = ET.SubElement(root, 'object')
-        ET.SubElement(node, 'name').text = obj['name']
-        ET.SubElement(node, 'pose').text = 'Unspecified'
-        ET.SubElement(node, 'truncated').text = str(obj['truncated'])
-        ET.SubElement(node, 'difficult').text = str(obj['difficult'])
-        bndbox = ET.SubElement(node, 'bndbox')
-        x1, y1, x2, y2 = obj['box']
-        # VOC: 1-based inclusive pixel indices; 0-based [x1, x2) -> [x1 + 1, x2]
-        for tag, value in (('xmin', x1 + 1), ('ymin', y1 + 1), ('xmax', x2), ('ymax', y2)):
-            ET.SubElement(bndbox, tag).text = str(value)
-    ET.indent(root)
-    ET.ElementTree(root).write(path)
-
-
-def write_voc_set(out_dir: str, year: str, num_train: int, num_val: int,
-                  make_image: Callable[[int], Tuple[np.ndarray, List[dict]]],
-                  jpeg_quality: int) -> Tuple[int, int]:
-    """Write images ``make_image(i)`` for i < num_train + num_val in VOC layout under
-    ``out_dir/year`` (JPEGImages, Annotations, ImageSets/Main/{trainval,test}.txt; the
-    first ``num_train`` ids are trainval). Returns (objects, difficult objects) written."""
-    root = osp.join(out_dir, year)
-    for sub in ('JPEGImages', 'Annotations', osp.join('ImageSets', 'Main')):
-        os.makedirs(osp.join(root, sub), exist_ok=True)
-    splits = {'trainval': [], 'test': []}
-    num_objects = num_difficult = 0
-    for i in range(num_train + num_val):
-        img_id = f'{i:06d}'
-        img, objects = make_image(i)
-        cv2.imwrite(osp.join(root, 'JPEGImages', img_id + '.jpg'), img,
-                    [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
-        _write_xml(osp.join(root, 'Annotations', img_id + '.xml'), img_id + '.jpg',
-                   img.shape[1], img.shape[0], objects)
-        splits['trainval' if i < num_train else 'test'].append(img_id)
-        num_objects += len(objects)
-        num_difficult += sum(obj['difficult'] for obj in objects)
-    for name, ids in splits.items():
-        with open(osp.join(root, 'ImageSets', 'Main', f'{name}.txt'), 'w') as f:
-            f.write(''.join(f'{img_id}\n' for img_id in ids))
-    return num_objects, num_difficult
 
 
 def make_demo_dataset(out_dir: str, num_train: int = 240, num_val: int = 60,

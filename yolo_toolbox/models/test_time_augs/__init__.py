@@ -1,0 +1,3 @@
+from .yolo_tta_model import YOLOTTAModel
+
+__all__ = ['YOLOTTAModel']
