@@ -24,7 +24,7 @@ setup(
                 'built on mmengine',
     long_description=open('README.md').read() if osp.exists('README.md') else '',
     long_description_content_type='text/markdown',
-    packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
+    packages=find_packages(exclude=('configs*', 'tools*', 'tests*', 'docs*')),
     python_requires='>=3.9',
     install_requires=read_requirements('runtime.txt'),
     extras_require={

@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
 # The test command: installs into ./.venv when needed (pip output: work_dirs/install.log,
 # shown only on failure), then runs the CPU test suite with pytest's progress.
+#
+# Usage: bash tools/run_tests.sh [PYTEST_ARGS...]
+#   bash tools/run_tests.sh                    every test, slow ones included (what CI runs)
+#   bash tools/run_tests.sh -m "not slow"      the quick loop: leaves out the tests marked
+#                                              slow (training runs, end-to-end tool runs)
+#   bash tools/run_tests.sh -k assigner -x     any other pytest arguments
+# The quick loop by hand needs the same two processes (tests/README.md says why):
+#   python -m pytest -m "not slow" --ignore=tests/test_tools; python -m pytest -m "not slow" tests/test_tools
 # Two pytest processes: tests/test_tools runs apart from the rest. In one process of the
 # whole suite, a test there segfaulted (exit 139, no Python traceback) after ~500 earlier
 # tests, while it passes in a process of its own; the cause is not found yet.

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 import torch
-from _tools import load_tool  # tests/_tools.py
 from mmengine.config import Config
 
+from tests._tools import load_tool
 from yolo_toolbox.registry import MODELS, TASK_UTILS
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -47,7 +47,7 @@ visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])
 @pytest.fixture(scope='module')
 def user_config(tmp_path_factory):
     """A 2-image demo set and the user's config, in a folder outside the repository."""
-    from _tools import make_demo_dataset
+    from tests._tools import make_demo_dataset
     root = tmp_path_factory.mktemp('user_project')
     make_demo_dataset(str(root / 'data'), num_train=2, num_val=1, seed=3)
     path = root / 'my_yolo.py'
@@ -63,7 +63,9 @@ def default_coder(assigner):
 
 
 def test_assigner_picks_own_cell_two_nearest_neighbours_and_topk():
-    from my_assigner import NearestCellsTopKAssigner  # the user's file, on sys.path
+    from my_assigner import (
+        NearestCellsTopKAssigner,  # the user's file (see conftest.py)
+    )
     assigner = TASK_UTILS.build(dict(type='NearestCellsTopKAssigner', topk=2,
                                      match_iou_thres=0.3))
     assert isinstance(assigner, NearestCellsTopKAssigner)

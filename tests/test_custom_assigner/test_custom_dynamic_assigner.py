@@ -11,7 +11,9 @@ GT = (40.0, 40.0, 64.0, 64.0)  # cx, cy, w, h; centre in cell (2, 2) at stride 1
 
 
 def test_top_iou_assigner_on_a_hand_made_case():
-    from my_dynamic_assigner import TopIoUAssigner  # the user's file, on sys.path
+    from my_dynamic_assigner import (
+        TopIoUAssigner,  # the user's file (see conftest.py)
+    )
     assigner = TASK_UTILS.build(dict(type='TopIoUAssigner', topk=2))
     assert isinstance(assigner, TopIoUAssigner) and assigner.reach == (-1.0, 2.0)
     # predictions: far-away 1x1 boxes, except (2, 2) = the GT (IoU 1), (2, 3) moved 8 px

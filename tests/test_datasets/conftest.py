@@ -13,6 +13,6 @@ def _scope():
 @pytest.fixture(scope='session')
 def demo_set(tmp_path_factory):
     """12-image synthetic VOC-layout set: 8 trainval + 4 test."""
-    from _tools import make_demo_dataset
+    from tests._tools import make_demo_dataset
     root = tmp_path_factory.mktemp('demo')
     return make_demo_dataset(str(root), num_train=8, num_val=4, seed=1)

@@ -7,8 +7,8 @@ import time
 
 import cv2
 import numpy as np
-from _tools import DEMO_CLASSES, load_tool, make_demo_dataset  # tests/_tools.py
 
+from tests._tools import DEMO_CLASSES, load_tool, make_demo_dataset
 from yolo_toolbox.registry import DATASETS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -4,8 +4,8 @@ import filecmp
 import os.path as osp
 
 import pytest
-from _tools import HELDOUT_CLASSES, make_heldout_dataset
 
+from tests._tools import HELDOUT_CLASSES, make_heldout_dataset
 from yolo_toolbox.datasets import VOCDataset
 
 

@@ -8,9 +8,9 @@ import shutil
 import cv2
 import numpy as np
 import pytest
-from _tools import DEMO_CLASSES, make_demo_dataset
 
 import yolo_toolbox.datasets.base_det_dataset as base_module
+from tests._tools import DEMO_CLASSES, make_demo_dataset
 from yolo_toolbox.datasets import VOCDataset
 from yolo_toolbox.datasets.image_check import CACHE_NAME, ImageReadError, inspect_image, scan_images
 

@@ -1,4 +1,4 @@
-# The slow learning test's config (tests/test_e2e/test_learning.py): the original system's
+# The glyphs learning test's config (tests/test_e2e/test_learning.py): the original system's
 # recipe on a cluttered glyphs set (configs/heldout/original_recipe_glyphs.py: ResNet-18
 # x0.25, nearby grid, 320 px, batch 16, Adam 1e-3 constant, letterbox + flip, no EMA) for
 # 12 epochs of 600 images = 456 steps. data_root is set by the test (or --cfg-options).

@@ -5,10 +5,10 @@ import os.path as osp
 
 import pytest
 import torch
-from _tools import make_demo_dataset
 from mmengine.config import Config
 from mmengine.runner import save_checkpoint
 
+from tests._tools import make_demo_dataset
 from yolo_toolbox.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -64,6 +64,7 @@ def tiny_demo(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_trained_model_beats_untrained(tmp_path, tiny_demo):
     from tools.test import main as test_main
     from tools.train import main as train_main

@@ -1,13 +1,8 @@
 """Fixtures of the engine tests: the tiny data set / config and the shared training runs."""
-import os.path as osp
-import sys
-
 import pytest
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # _tiny_config, _runs
-
-from _runs import interrupted_run, reference_run, session_setup  # noqa: E402
-from _tiny_config import write_tiny_config  # noqa: E402
+from tests._tools.runs import interrupted_run, reference_run, session_setup
+from tests._tools.tiny_config import write_tiny_config
 
 
 @pytest.fixture(scope='session')
@@ -31,7 +26,7 @@ def tiny_data(tmp_path_factory) -> str:
 @pytest.fixture
 def tiny_config(tmp_path, tiny_data):
     """``tiny_config(**kwargs)`` writes a tiny config into ``tmp_path`` (see
-    :func:`_tiny_config.write_tiny_config`) and returns its path."""
+    :func:`tests._tools.tiny_config.write_tiny_config`) and returns its path."""
     def make(**kwargs) -> str:
         return write_tiny_config(str(tmp_path), tiny_data, **kwargs)
     return make

@@ -4,10 +4,10 @@ import uuid
 
 import pytest
 import torch
-from _tools import load_tool  # tests/_tools.py
 from mmengine.optim import AmpOptimWrapper
 from mmengine.runner import Runner
 
+from tests._tools import load_tool
 from yolo_toolbox.engine import CPUBf16OptimWrapper
 
 train_tool = load_tool('tools/train.py')
@@ -18,8 +18,8 @@ cpu_only = pytest.mark.skipif(torch.cuda.is_available(),
 @pytest.fixture(scope='module')
 def amp_run(tmp_path_factory):
     """One epoch (8 images: 2 iterations; no validation) with ``--amp --auto-scale-lr``."""
-    from _runs import session_setup
-    from _tiny_config import write_tiny_config
+    from tests._tools.runs import session_setup
+    from tests._tools.tiny_config import write_tiny_config
     work_dir = str(tmp_path_factory.mktemp('amp'))
     config = write_tiny_config(work_dir, session_setup(tmp_path_factory)['data_root'],
                                max_epochs=2)  # the schedule's length; the loop stops after 1

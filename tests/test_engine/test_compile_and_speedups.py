@@ -9,22 +9,20 @@ Inductor itself (the default backend) takes minutes on a 2-core CPU for this net
 """
 import copy
 import os
-import sys
 from types import SimpleNamespace
 
 import pytest
 import torch
-from _tiny_config import DEMO_CONFIG
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 
+from tests._tools import load_tool
+from tests._tools.tiny_config import DEMO_CONFIG
 from yolo_toolbox.engine import setup_compile
 from yolo_toolbox.registry import HOOKS, MODELS
 
-sys.path.insert(0, os.path.join(os.path.dirname(DEMO_CONFIG), '..', '..', 'tools',
-                                'analysis_tools'))
-from benchmark import random_train_batch  # noqa: E402
+random_train_batch = load_tool('tools/analysis_tools/benchmark.py').random_train_batch
 
 
 def _model_and_batch(size: int = 64):

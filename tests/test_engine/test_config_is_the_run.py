@@ -11,10 +11,10 @@ import uuid
 
 import pytest
 import torch
-from _tools import load_tool  # tests/_tools.py
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from tests._tools import load_tool
 from yolo_toolbox.apis import init_detector
 from yolo_toolbox.utils import load_config
 from yolo_toolbox.utils.checkpoint_fit import CheckpointMismatchError

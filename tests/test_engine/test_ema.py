@@ -1,4 +1,4 @@
-"""EMA (mmengine's EMAHook with our MomentumAnnealingEMA config): validation and the
+"""EMA (mmengine's EMAHook with the toolbox's MomentumAnnealingEMA config): validation and the
 saved ``state_dict`` use the averaged weights; resuming restores both sets."""
 import copy
 import glob
@@ -6,9 +6,9 @@ import os.path as osp
 from types import SimpleNamespace
 
 import torch
-from _tiny_config import DEMO_CONFIG
 from mmengine.config import Config
 
+from tests._tools.tiny_config import DEMO_CONFIG
 from yolo_toolbox.registry import HOOKS, MODELS
 
 

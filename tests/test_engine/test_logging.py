@@ -4,7 +4,8 @@ import os.path as osp
 
 import cv2
 import pytest
-from _tools import load_tool  # tests/_tools.py
+
+from tests._tools import load_tool
 
 analyze_logs = load_tool('tools/analysis_tools/analyze_logs.py')
 

@@ -1,7 +1,10 @@
 """``randomness=dict(seed=0, deterministic=True)``: two CPU runs give the same losses."""
-from _runs import train_entries
+import pytest
+
+from tests._tools.runs import train_entries
 
 
+@pytest.mark.slow
 def test_same_seed_gives_same_first_losses(reference, interrupted):
     # two separate processes with the same config; the second one was later interrupted
     first = train_entries(reference['scalars'])

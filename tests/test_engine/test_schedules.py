@@ -4,11 +4,11 @@ import os.path as osp
 
 import pytest
 import torch.nn as nn
-from _runs import train_entries
-from _tiny_config import DEMO_CONFIG, REPO
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
+from tests._tools.runs import train_entries
+from tests._tools.tiny_config import DEMO_CONFIG, REPO
 from yolo_toolbox.registry import MODELS
 
 

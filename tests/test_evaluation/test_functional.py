@@ -105,7 +105,7 @@ def test_coco_libraries_ignore_semantics(backend):
     assert _coco_ap50(backend, dict(ignore=1)) == two_gts_found
     fp_then_half_recall = round(0.5 * 51 / 101, 6)  # precision 1/2 up to recall 1/2
     assert _coco_ap50(backend, dict(ignore=1), small_det=True) == fp_then_half_recall
-    # an area outside every area range: ignored with plain-IoU matching (what we use)
+    # an area outside every area range: ignored with plain-IoU matching (what CocoStyleMetric does)
     assert _coco_ap50(backend, dict(area=-1.0)) == 1.0
     assert _coco_ap50(backend, dict(area=-1.0), small_det=True) == 0.5  # small box: an FP
     # iscrowd=1 matches by intersection over the DETECTION's area: a 10x10 box inside B

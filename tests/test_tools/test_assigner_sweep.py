@@ -8,10 +8,8 @@ import sys
 import pytest
 from mmengine.config import Config
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(REPO, 'tests', 'test_engine'))
-from _tiny_config import write_tiny_config  # noqa: E402
-from _tools import load_tool  # noqa: E402  (tests/_tools.py)
+from tests._tools import REPO, load_tool
+from tests._tools.tiny_config import write_tiny_config
 
 
 def load_sweep():
@@ -91,8 +89,9 @@ def run_sweep_tool(argv):
             for name in names}
 
 
+@pytest.mark.slow
 def test_tiny_sweep_trains_tabulates_plots_and_resumes(tmp_path):
-    from _tools import make_demo_dataset
+    from tests._tools import make_demo_dataset
     data_root = str(tmp_path / 'data')
     make_demo_dataset(data_root, 8, 4, 0)
     config = write_tiny_config(str(tmp_path), data_root, max_epochs=3, img_size=64)

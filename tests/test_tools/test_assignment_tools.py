@@ -3,7 +3,8 @@ import csv
 import os.path as osp
 
 import pytest
-from _tools import load_tool  # tests/_tools.py
+
+from tests._tools import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'yolo_demo.py')
@@ -11,7 +12,7 @@ DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'yolo_demo.py')
 
 @pytest.fixture(scope='module')
 def data_root(tmp_path_factory):
-    from _tools import make_demo_dataset
+    from tests._tools import make_demo_dataset
     root = tmp_path_factory.mktemp('assign_demo')
     make_demo_dataset(str(root), num_train=6, num_val=1, seed=2)
     return str(root) + '/'

@@ -21,10 +21,10 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from _tools import load_tool  # tests/_tools.py
 from mmengine.config import Config
 from torch import nn
 
+from tests._tools import load_tool
 from yolo_toolbox.apis import init_detector
 from yolo_toolbox.models.detectors.export import YOLOExportModel, fuse_conv_bn
 
@@ -169,7 +169,7 @@ def test_predict_backend_matches_pytorch(tiny, tmp_path, backend):
 
 def _three_class_test_set(root) -> None:
     """4 test images of noise with 1-3 boxes of the tiny model's classes, VOC layout."""
-    from _tools import write_voc_set
+    from tests._tools import write_voc_set
 
     def make_image(i):
         rng = np.random.default_rng(i)
@@ -241,6 +241,7 @@ def test_openvino_precision_auto_and_refusals(tiny):
                                         '--precision', 'bf16'])
 
 
+@pytest.mark.slow
 def test_int8_export_calibrates_quantizes_and_runs(tiny, tmp_path):
     """--int8: an int8 OpenVINO IR (FakeQuantize ops, batch 1, class names kept) that the
     OpenVINO backend runs; calibration images from --calib-dir or the training split."""

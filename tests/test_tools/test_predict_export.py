@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from _tools import load_tool  # tests/_tools.py
 from mmengine.config import Config
 
+from tests._tools import load_tool
 from yolo_toolbox.apis import init_detector
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -2,8 +2,9 @@
 import os.path as osp
 
 import pytest
-from _tools import load_tool  # tests/_tools.py
 from mmengine.config import Config
+
+from tests._tools import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'yolo_r18_nearby.py')

@@ -1,16 +1,12 @@
 """Progress bars with ETA: tools/test.py (ProgressBarHook), the benchmark's timed loops,
 assignment_stats' batches and the dataset's image check."""
-import os.path as osp
-import sys
 from types import SimpleNamespace
 
 import pytest
 import torch
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'test_engine'))
-from _tiny_config import DEMO_CONFIG  # noqa: E402
-from _tools import load_tool  # noqa: E402  (tests/_tools.py)
-
+from tests._tools import load_tool
+from tests._tools.tiny_config import DEMO_CONFIG
 from yolo_toolbox.engine.hooks import ProgressBarHook  # noqa: E402
 from yolo_toolbox.registry import HOOKS  # noqa: E402
 
@@ -58,7 +54,7 @@ def test_benchmark_timed_loop_shows_progress(capsys):
 
 
 def test_assignment_stats_shows_batch_progress(tmp_path, capsys):
-    from _tools import make_demo_dataset
+    from tests._tools import make_demo_dataset
     make_demo_dataset(str(tmp_path / 'data'), num_train=4, num_val=0, seed=5)
     load_tool('tools/analysis_tools/assignment_stats.py').main(
         [DEMO_CONFIG, '--no-aug', '--batch-size', '2', '--out-dir', str(tmp_path / 'out'),

@@ -17,10 +17,9 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'test_engine'))
-import _runs  # noqa: E402
-from _tiny_config import DEMO_CONFIG, REPO, write_tiny_config  # noqa: E402
-from _tools import load_tool  # noqa: E402  (tests/_tools.py)
+from tests._tools import load_tool
+from tests._tools import runs as _runs
+from tests._tools.tiny_config import DEMO_CONFIG, REPO, write_tiny_config
 
 train_tool = load_tool('tools/train.py')
 
@@ -96,6 +95,7 @@ def dist_run(tmp_path_factory):
                 val_preds=val_preds, test_preds=test_preds)
 
 
+@pytest.mark.slow
 def test_dist_train_two_cpu_processes_one_log_one_set_of_checkpoints(dist_run):
     work_dir = dist_run['work_dir']
     (run_dir, ) = [d for d in glob.glob(osp.join(work_dir, '*')) if osp.isdir(d)]
@@ -117,6 +117,7 @@ def test_dist_train_two_cpu_processes_one_log_one_set_of_checkpoints(dist_run):
     assert ckpt['meta']['iter'] == 4 and ckpt['meta']['epoch'] == 2
 
 
+@pytest.mark.slow
 def test_sync_bn_on_cpu_is_skipped_with_a_warning(dist_run):
     output = dist_run['train'].stdout + dist_run['train'].stderr
     # one warning per process; training ran to the end with plain BatchNorm
@@ -125,6 +126,7 @@ def test_sync_bn_on_cpu_is_skipped_with_a_warning(dist_run):
     assert any(k.endswith('running_mean') for k in ckpt['state_dict'])
 
 
+@pytest.mark.slow
 def test_gathered_validation_equals_single_process_test(dist_run):
     """Validation (EMA weights, 2 ranks, results gathered) = test.py on the checkpoint."""
     (scalars, ) = _runs.read_scalars(dist_run['work_dir'])
@@ -159,6 +161,7 @@ def test_gathered_validation_equals_single_process_test(dist_run):
     assert num_boxes > 0 and num_matched >= 0.97 * num_boxes, (num_matched, num_boxes)
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_ends_like_an_uninterrupted_run(tmp_path_factory):
     reference = _runs.reference_run(tmp_path_factory)
     interrupted = _runs.interrupted_run(tmp_path_factory)
@@ -179,6 +182,7 @@ def test_resume_after_sigkill_ends_like_an_uninterrupted_run(tmp_path_factory):
     assert int(final['ema_state_dict']['steps']) == 12  # EMA steps continued too
 
 
+@pytest.mark.slow
 def test_resume_from_path_restores_model_ema_and_schedule(tmp_path_factory, tmp_path):
     """``--resume PATH``: the EMA model equals the one saved at the resume point."""
     interrupted = _runs.interrupted_run(tmp_path_factory)

@@ -5,6 +5,7 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
 from mmengine.config import Config
 
 from tests._tools import REPO
@@ -37,6 +38,7 @@ def test_dist_train_two_processes_without_data_fails_fast_and_short(tmp_path):
     assert not (tmp_path / 'work').exists()  # nothing started
 
 
+@pytest.mark.slow
 def test_train_py_only_rank_zero_reports(tmp_path):
     args = [sys.executable, osp.join(REPO, 'tools', 'train.py'), CONFIG, '--work-dir',
             str(tmp_path / 'work')]

@@ -24,7 +24,8 @@ class VOCDataset(BaseDetDataset):
     """VOC-layout detection dataset.
 
     VOC coordinates are 1-based inclusive pixel indices; they become 0-based
-    continuous pixels ``[xmin - 1, ymin - 1, xmax, ymax]`` (as MMDetection), clipped
+    continuous pixels ``[xmin - 1, ymin - 1, xmax, ymax]`` (MMDetection 3.x subtracts 1
+    from all four; docs/differences_from_mmdet.md), clipped
     to the image size given in the XML.
 
     Args:

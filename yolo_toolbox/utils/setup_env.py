@@ -10,7 +10,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
 
     Args:
         init_default_scope: make ``yolo_toolbox`` the default scope, so that
-            ``dict(type='YOLODetector')`` resolves in our registries first. If
+            ``dict(type='YOLODetector')`` resolves in the yolo_toolbox registries first. If
             another scope is already current, a new ``yolo_toolbox`` scope instance is
             created and made current, with a warning.
     """

@@ -4,7 +4,7 @@ torch >= 2.6 calls ``torch.load(..., weights_only=True)`` by default; mmengine 0
 relies on that default and so refuses its own checkpoints, whose ``message_hub`` holds
 :class:`~mmengine.logging.HistoryBuffer` objects with numpy arrays and scalars inside.
 
-We allow-list exactly those globals. One of them, ``builtins.getattr``, is how pickle
+The allow-list holds exactly those globals. One of them, ``builtins.getattr``, is how pickle
 stores the bound statistics methods (``min``, ``max``, ``mean``, ``current``) that
 HistoryBuffer registers (``getattr(HistoryBuffer, 'min')``). A plain ``getattr`` would let a crafted
 checkpoint reach any callable (``getattr(x, '__globals__')`` ...), so the allow-list

@@ -11,7 +11,7 @@ custom_imports = dict(imports=['projects.ultralytics_comparison.epoch_timer'],
                       allow_failed_imports=False)
 
 data_root = 'work_dirs/ultra22/glyphs/data/voc/'  # prepare_data.py's OUT/voc/
-classes = ('A', 'H', 'S', '4', 'X')  # = synthetic_data.HELDOUT_CLASSES (tools/misc/synthetic_data)['glyphs']
+classes = ('A', 'H', 'S', '4', 'X')  # = HELDOUT_CLASSES['glyphs'] of tools/misc/synthetic_data
 
 model = dict(bbox_head=dict(num_classes=len(classes)))
 train_dataloader = dict(dataset=dict(data_root=data_root, metainfo=dict(classes=classes)))

@@ -11,7 +11,7 @@ custom_imports = dict(imports=['projects.ultralytics_comparison.epoch_timer'],
                       allow_failed_imports=False)
 
 data_root = 'work_dirs/ultra22/outlines/data/voc/'  # prepare_data.py's OUT/voc/
-# = synthetic_data.HELDOUT_CLASSES (tools/misc/synthetic_data)['outlines']
+# = HELDOUT_CLASSES['outlines'] of tools/misc/synthetic_data
 classes = ('ring', 'cross', 'arrow', 'checker', 'crescent')
 
 model = dict(bbox_head=dict(num_classes=len(classes)))

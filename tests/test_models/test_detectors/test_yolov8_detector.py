@@ -5,10 +5,10 @@ import os.path as osp
 
 import pytest
 import torch
-from _tools import load_tool  # tests/_tools.py
 from mmengine.config import Config
 from mmengine.structures import InstanceData
 
+from tests._tools import load_tool
 from yolo_toolbox.models.detectors.export import YOLOExportModel
 from yolo_toolbox.models.task_modules.coders import CoderMismatchError
 from yolo_toolbox.models.task_modules.coders.base_bbox_coder import decode_settings

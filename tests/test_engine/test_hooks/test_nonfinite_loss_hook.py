@@ -9,11 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from _tools import load_tool  # tests/_tools.py
 from mmengine.hooks import Hook
 from mmengine.logging import MessageHub
 from mmengine.runner import Runner
 
+from tests._tools import load_tool
 from yolo_toolbox.engine.hooks import NonFiniteLossError, NonFiniteLossHook
 from yolo_toolbox.engine.hooks.nonfinite_loss_hook import SKIPPED_KEY, format_parts
 

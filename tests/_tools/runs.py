@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Dict, List
 
-from _tiny_config import REPO, write_tiny_config
+from tests._tools.tiny_config import REPO, write_tiny_config
 
 ITERS_PER_EPOCH = 4  # 16 train images, batch 4
 MAX_EPOCHS = 3
@@ -55,7 +55,7 @@ def session_setup(tmp_path_factory) -> dict:
     """``dict(root, data_root, config)``: a 16 + 8 image demo set and the tiny 3-epoch
     config (``deterministic=True``), made once per session."""
     if 'setup' not in _CACHE:
-        from _tools import make_demo_dataset
+        from tests._tools import make_demo_dataset
         root = str(tmp_path_factory.mktemp('engine_runs'))
         data_root = osp.join(root, 'data')
         make_demo_dataset(data_root, 16, 8, 0)

@@ -3,8 +3,8 @@ import json
 import re
 
 import pytest
-from _converter_helpers import load_tool, read_back, summarise, write_image
 
+from tests._tools.converters import load_tool, read_back, summarise, write_image
 from yolo_toolbox.datasets.converters import labelme_to_coco
 
 

@@ -1,7 +1,7 @@
 """tools/dataset_converters/voc2coco.py: VOC -> COCO JSON -> CocoDataset equals VOCDataset."""
 import pytest
-from _converter_helpers import load_tool, read_back, summarise, write_image
 
+from tests._tools.converters import load_tool, read_back, summarise, write_image
 from yolo_toolbox.datasets import VOC_CLASSES
 from yolo_toolbox.datasets.converters import voc_to_coco
 from yolo_toolbox.registry import DATASETS

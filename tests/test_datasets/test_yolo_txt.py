@@ -5,8 +5,8 @@ import re
 
 import numpy as np
 import pytest
-from _converter_helpers import load_tool, read_back, write_image
 
+from tests._tools.converters import load_tool, read_back, write_image
 from yolo_toolbox.registry import DATASETS
 
 CLASSES = ('cat', 'dog', 'bird')

@@ -1,11 +1,12 @@
 """Parameter counts of backbone + YOLOSPPPAN + 1x1 head against the original system.
 
 ``ORIGINAL_CODE`` holds the counts obtained by running the original repository's
-``models/yolo.py`` (VOC: 20 classes, 3 anchors per scale -> 75 head channels): our modules
-must match them to the parameter. The original README's Params(M) column is systematically
-0.2-1.6 % lower than its own code at 20 classes; every README row is reproduced to the
-printed two decimals when the 1x1 head has 21 output channels (3 anchors x (5 + 2)), so that
-column was evidently measured with a 2-class head. Both facts are checked.
+``models/yolo.py`` (VOC: 20 classes, 3 anchors per scale -> 75 head channels): the
+toolbox's modules must match them to the parameter. The original README's Params(M)
+column is systematically 0.2-1.6 % lower than its own code at 20 classes; every README
+row is reproduced to the printed two decimals when the 1x1 head has 21 output channels
+(3 anchors x (5 + 2)), so that column was evidently counted with a 2-class head.
+Both facts are checked.
 """
 import pytest
 from torch import nn

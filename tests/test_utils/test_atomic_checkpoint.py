@@ -8,20 +8,18 @@ import subprocess
 import sys
 import time
 
-import _runs  # tests/test_engine is on sys.path (conftest.py)
 import pytest
 import torch
-from _tiny_config import REPO, write_tiny_config
 from mmengine.fileio import get_file_backend
 
+from tests._tools import runs as _runs
+from tests._tools.tiny_config import REPO, write_tiny_config
 from yolo_toolbox.utils import atomic_checkpoint
 from yolo_toolbox.utils.atomic_checkpoint import (
     AtomicLocalBackend,
     atomic_write_bytes,
     find_resumable_checkpoint,
 )
-
-HERE = osp.dirname(osp.abspath(__file__))
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -136,9 +134,10 @@ def killed_in_save(tmp_path_factory):
     config = write_tiny_config(
         root, setup['data_root'], max_epochs=_runs.MAX_EPOCHS, warmup_epochs=1,
         extra="randomness = dict(seed=0, deterministic=True)\n"
-              "custom_imports = dict(imports=['_slow_save'], allow_failed_imports=False)\n")
+              "custom_imports = dict(imports=['tests._tools.slow_save'],\n"
+              "                      allow_failed_imports=False)\n")
     work_dir, marker = osp.join(root, 'work'), osp.join(root, 'saving')
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.environ.get('PYTHONPATH', '')]),
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([REPO, os.environ.get('PYTHONPATH', '')]),
                SLOW_SAVE_LOG=osp.join(root, 'writes.txt'))
     proc = _train(config, work_dir, osp.join(root, 'killed.out'),
                   dict(env, SLOW_SAVE_FILE='epoch_2.pth', SLOW_SAVE_MARKER=marker))
@@ -162,6 +161,7 @@ def killed_in_save(tmp_path_factory):
                 output=output, writes=open(osp.join(root, 'writes.txt')).read().split())
 
 
+@pytest.mark.slow
 def test_kill_during_a_save_leaves_the_previous_checkpoint_in_charge(killed_in_save):
     work_dir, after_kill = killed_in_save['work_dir'], killed_in_save['after_kill']
     assert 'epoch_2.pth' not in after_kill['files'] and 'epoch_1.pth' in after_kill['files']
@@ -178,6 +178,7 @@ def test_kill_during_a_save_leaves_the_previous_checkpoint_in_charge(killed_in_s
                        'epoch_3.pth']
 
 
+@pytest.mark.slow
 def test_resume_after_the_kill_ends_like_an_uninterrupted_run(killed_in_save,
                                                               tmp_path_factory):
     reference = _runs.reference_run(tmp_path_factory)
@@ -193,6 +194,7 @@ def test_resume_after_the_kill_ends_like_an_uninterrupted_run(killed_in_save,
         assert resumed[it]['lr'] == pytest.approx(ref_iters[it]['lr'], rel=1e-9), it
 
 
+@pytest.mark.slow
 def test_resume_falls_back_past_a_truncated_newest_checkpoint(killed_in_save, tmp_path):
     """What an in-place (non-atomic) save killed half-way leaves: ``last_checkpoint``
     names a truncated file. ``--resume`` skips it, says why, and continues from the

@@ -1,11 +1,11 @@
-"""Our dynamic assigners against the reference packages' own code, on shared inputs.
+"""The toolbox's dynamic assigners against the reference packages' own code, on shared inputs.
 
 Random batches at 640 x 640 (4 images, 2-12 GTs of 8-320 px each), strides 8 / 16 / 32,
 one anchor per cell so that a slot is exactly an anchor point; every slot's predicted box
 (a jittered box near the cell) and class scores are the same on both sides. Agreement:
-at least 99 % of the reference's positives are ours with the same GT, and we have at
-most 1 % more. Skipped where the reference is not installed
-(requirements/tests_reference.txt).
+at least 99 % of the reference's positives are also positives here with the same GT,
+and the toolbox has at most 1 % more positives than the reference. Skipped where the
+reference is not installed (requirements/tests_reference.txt).
 """
 import pytest
 import torch
@@ -49,7 +49,7 @@ def make_batch(seed: int, num_images: int = 4):
 
 
 def levels_of(pred_boxes, scores):
-    """Flat (B, M, D) slot tensors -> our AssignLevels (B, 1, H, W, D)."""
+    """Flat (B, M, D) slot tensors -> the toolbox's AssignLevels (B, 1, H, W, D)."""
     levels, start = [], 0
     for stride in STRIDES:
         size = SIZE // stride
@@ -87,8 +87,8 @@ def our_targets(results, name):
 
 
 def agreement(ours: dict, ref: dict) -> tuple[float, float]:
-    """(share of the reference's positives that are ours with the same GT,
-    our positives / the reference's)."""
+    """(share of the reference's positives that are positives here with the same GT,
+    positives here / the reference's)."""
     same = sum(1 for key, gt in ref.items() if ours.get(key) == gt)
     return same / max(len(ref), 1), len(ours) / max(len(ref), 1)
 

@@ -1,11 +1,12 @@
 """Import a script under tools/ (not a package) as a module, for the tests; and the
-synthetic set generators of tools/misc/synthetic_data/ (not part of ``yolo_toolbox``)."""
+synthetic set generators of tools/misc/synthetic_data/ (not part of ``yolo_toolbox``).
+The submodules and the layout of the tests: tests/README.md."""
 import importlib.util
 import os.path as osp
 import sys
 from types import ModuleType
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def load_tool(relpath: str) -> ModuleType:

@@ -4,10 +4,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import List, Sequence
 
-import _tools  # tests/_tools.py
 import cv2
 import numpy as np
 
+from tests import _tools
 from yolo_toolbox.registry import DATASETS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
