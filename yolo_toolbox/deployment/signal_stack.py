@@ -35,7 +35,7 @@ class _StackT(ctypes.Structure):
                 ('ss_size', ctypes.c_size_t)]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _sigaltstack() -> Optional[ctypes._CFuncPtr]:
     if not sys.platform.startswith('linux'):
         return None
