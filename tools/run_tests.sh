@@ -7,11 +7,14 @@
 #   bash tools/run_tests.sh -m "not slow"      the quick loop: leaves out the tests marked
 #                                              slow (training runs, end-to-end tool runs)
 #   bash tools/run_tests.sh -k assigner -x     any other pytest arguments
-# The quick loop by hand needs the same two processes (tests/README.md says why):
-#   python -m pytest -m "not slow" --ignore=tests/test_tools; python -m pytest -m "not slow" tests/test_tools
-# Two pytest processes: tests/test_tools runs apart from the rest. In one process of the
-# whole suite, a test there segfaulted (exit 139, no Python traceback) after ~500 earlier
-# tests, while it passes in a process of its own; the cause is not found yet.
+# Two pytest processes: tests/test_tools runs apart from the rest. That was the workaround
+# for a segfault (exit 139, no Python traceback) of the whole suite in one process, in a
+# test there after ~500 earlier tests. Its cause is found and fixed (tests/README.md): a
+# dangling alternate signal stack that OpenVINO left on the main thread when two of its
+# compiled models were released first-made-first (yolo_toolbox/deployment/signal_stack.py,
+# regression test tests/test_deployment/test_signal_stack.py). `python -m pytest -m "not
+# slow"` passes in one process again; the split stays until the whole suite, slow tests
+# included, has been run in one process too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOG=work_dirs/install.log

@@ -7,6 +7,7 @@ model behind the inference API is :func:`yolo_toolbox.apis.deploy.init_backend_d
 - :mod:`.openvino_export`: ``.onnx`` to OpenVINO IR, fp32 or int8 (NNCF calibration).
 - :mod:`.backends`: run an exported file on onnxruntime or OpenVINO.
 - :mod:`.parity`: outputs and latency of exports vs the PyTorch model.
+- :mod:`.signal_stack`: keeps a thread's alternate signal stack across OpenVINO calls.
 - :mod:`.cli_options`: the backend options of ``tools/predict.py`` and ``tools/test.py``.
 """
 from .backends import (

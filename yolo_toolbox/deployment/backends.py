@@ -15,6 +15,8 @@ from typing import Optional
 
 import numpy as np
 
+from .signal_stack import keep_signal_stack
+
 BACKENDS = ('onnxruntime', 'openvino')
 OPENVINO_PRECISIONS = ('auto', 'f32', 'bf16')
 # where the exporter stores the class names: ONNX metadata_props key, OpenVINO rt_info path
@@ -83,9 +85,13 @@ class OpenVINOModel:
             config['INFERENCE_PRECISION_HINT'] = precision
         if threads:
             config['INFERENCE_NUM_THREADS'] = threads
-        self.compiled = core.compile_model(model, 'CPU', config)
+        # OpenVINO swaps in a signal stack of its own here and may put back a freed one
+        # later, when two models are released in the order they were made
+        # (yolo_toolbox/deployment/signal_stack.py): keep the thread's own
+        with keep_signal_stack():
+            self.compiled = core.compile_model(model, 'CPU', config)
+            self.request = self.compiled.create_infer_request()
         self.precision = self.compiled.get_property('INFERENCE_PRECISION_HINT').to_string()
-        self.request = self.compiled.create_infer_request()
         self.input_shape = [d.get_length() if d.is_static else None
                             for d in model.inputs[0].get_partial_shape()]
         self.output_names = [o.get_any_name() for o in model.outputs]

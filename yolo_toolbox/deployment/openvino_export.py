@@ -14,6 +14,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .backends import CLASSES_KEY, CODER_KEY
+from .signal_stack import keep_signal_stack
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
@@ -80,6 +81,7 @@ def quantize_openvino(xml_path: str, out_xml: str, images: Sequence[np.ndarray])
     # batch 1, static: OpenVINO's int8 kernels ran 3.5x slower on a dynamic batch here
     # (8.2 ms vs 2.3 ms for the demo model); a larger batch is run image by image
     model.reshape(list(images[0].shape))
-    quantized = nncf.quantize(model, nncf.Dataset(list(images)), subset_size=len(images))
+    with keep_signal_stack():  # NNCF compiles models too (see .signal_stack)
+        quantized = nncf.quantize(model, nncf.Dataset(list(images)), subset_size=len(images))
     ov.save_model(quantized, out_xml, compress_to_fp16=False)  # keeps the class names
     return out_xml
