@@ -94,7 +94,9 @@ class YOLOHead(AssignMixin, PostProcessMixin, BaseModule):
             positives; the box loss, where weighted, by the sum of its weights. 'target_sum'
             (TOOD / YOLOv8): divided by the sum of the positives' score targets
             (objectness x class target), at least 1; the box loss weighted by
-            ``box_weight`` and divided by the same sum.
+            ``box_weight`` and divided by the same sum. Under DDP each process divides
+            by its own batch's normaliser (as YOLOv8; YOLOX averages its number of
+            positives over the processes first).
         wh_decode: with ``bbox_coder=None`` only: the size decoding of the default coder,
             'sigmoid_square' (``(2 * sigmoid) ** 2 * anchor``, in (0, 4 anchor)),
             'linear' (the original's ``raw * 4 * anchor``) or 'exp' (``exp * anchor``).
