@@ -1,4 +1,4 @@
-# The demo (configs/demo/yolo_demo.py) on the same synthetic images in YOLO format:
+# The demo (configs/demo/yolo_demo.py, ATSS) on the same synthetic images in YOLO format:
 #   python tools/misc/make_demo_dataset.py data/demo_yolo --format yolo
 #   python tools/train.py configs/demo/yolo_demo_yolo_txt.py
 _base_ = './yolo_demo.py'

@@ -1,10 +1,10 @@
-"""A tiny training config for engine / tool tests: the demo model at 128 px on a small
+"""A tiny training config for engine / tool tests: the demo model (nearby grid, ``yolo_demo_nearby.py``) at 128 px on a small
 synthetic set, batch 4, no worker processes, 1-2 epochs in a few seconds on a CPU."""
 import os.path as osp
 from typing import Optional
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'yolo_demo.py')
+DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'yolo_demo_nearby.py')
 
 _TEMPLATE = '''_base_ = {base!r}
 data_root = {data_root!r}
@@ -47,7 +47,7 @@ randomness = dict(seed=0, deterministic=False)
 def write_tiny_config(out_dir: str, data_root: str, max_epochs: int = 2,
                       warmup_epochs: int = 1, img_size: int = 128, batch_size: int = 4,
                       val_interval: Optional[int] = None, extra: str = '') -> str:
-    """Write ``tiny.py`` (inheriting ``configs/demo/yolo_demo.py``) into ``out_dir``.
+    """Write ``tiny.py`` (inheriting ``configs/demo/yolo_demo_nearby.py``) into ``out_dir``.
 
     Args:
         out_dir: folder for the config file.

@@ -18,7 +18,7 @@ HERE = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(osp.dirname(HERE))
 
 CONFIG = """
-_base_ = '{repo}/configs/demo/yolo_demo.py'
+_base_ = '{repo}/configs/demo/yolo_demo_nearby.py'
 custom_imports = dict(imports=['my_assigner'], allow_failed_imports=False)
 
 data_root = '{data_root}/'

@@ -33,7 +33,7 @@ def test_top_iou_assigner_on_a_hand_made_case():
 def test_head_from_a_user_config_trains_a_step(tmp_path):
     config = tmp_path / 'my_dynamic_yolo.py'
     config.write_text(
-        "_base_ = '{}'\n".format(__file__.rsplit('/tests/', 1)[0] + '/configs/demo/yolo_demo.py')
+        "_base_ = '{}'\n".format(__file__.rsplit('/tests/', 1)[0] + '/configs/demo/yolo_demo_nearby.py')
         + "custom_imports = dict(imports=['my_dynamic_assigner'], allow_failed_imports=False)\n"
         "model = dict(backbone=dict(channel_sparsity=0.25), bbox_head=dict(assigner=dict("
         "_delete_=True, type='TopIoUAssigner', topk=9)))\n")

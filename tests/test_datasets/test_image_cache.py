@@ -118,7 +118,7 @@ def test_yolo_txt_layout_caches_too(tmp_path):
 
 def test_benchmark_tool_runs(demo_set, capsys):
     tool = load_tool('tools/analysis_tools/benchmark_image_cache.py')
-    summary = tool.main(['configs/demo/yolo_demo.py', '--reps', '1', '--train-epochs', '1',
+    summary = tool.main(['configs/demo/yolo_demo_nearby.py', '--reps', '1', '--train-epochs', '1',
                          '--cfg-options',
                          f'train_dataloader.dataset.data_root={demo_set["data_root"]}'])
     assert summary['images'] == 8

@@ -50,9 +50,9 @@ randomness = dict(seed=0)
 """
 
 
-def write_tiny_config(tmp_path, data_root, epochs):
+def write_tiny_config(tmp_path, data_root, epochs, base='yolo_demo.py'):
     path = tmp_path / 'tiny_demo.py'
-    path.write_text(TINY_CONFIG.format(base=osp.join(REPO, 'configs/demo/yolo_demo.py'),
+    path.write_text(TINY_CONFIG.format(base=osp.join(REPO, 'configs/demo', base),
                                        data_root=str(data_root) + '/', epochs=epochs))
     return str(path)
 
@@ -65,11 +65,15 @@ def tiny_demo(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_trained_model_beats_untrained(tmp_path, tiny_demo):
+@pytest.mark.parametrize('base, assigner', [('yolo_demo.py', 'ATSSAssigner'),
+                                            ('yolo_demo_nearby.py', 'NearbyGridAssigner')])
+def test_trained_model_beats_untrained(tmp_path, tiny_demo, base, assigner):
+    """The demo (ATSS) and its nearby-grid variant."""
     from tools.test import main as test_main
     from tools.train import main as train_main
 
-    config = write_tiny_config(tmp_path, tiny_demo, epochs=12)
+    config = write_tiny_config(tmp_path, tiny_demo, epochs=12, base=base)
+    assert Config.fromfile(config).model.bbox_head.assigner.type == assigner
     untrained = tmp_path / 'untrained.pth'
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(config).model)

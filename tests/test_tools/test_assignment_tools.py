@@ -7,7 +7,7 @@ import pytest
 from tests._tools import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'yolo_demo.py')
+DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'yolo_demo_nearby.py')
 
 
 @pytest.fixture(scope='module')

@@ -56,8 +56,8 @@ def test_yolo_head_switch_and_default():
 
 def test_test_py_flag_writes_the_config():
     tool = load_tool('tools/test.py')
-    args = tool.parse_args(['configs/demo/yolo_demo.py', 'x.pth', '--multi-label'])
+    args = tool.parse_args(['configs/demo/yolo_demo_nearby.py', 'x.pth', '--multi-label'])
     cfg = tool.build_cfg(args)
     assert cfg.model.bbox_head.test_cfg.multi_label is True
-    args = tool.parse_args(['configs/demo/yolo_demo.py', 'x.pth'])
+    args = tool.parse_args(['configs/demo/yolo_demo_nearby.py', 'x.pth'])
     assert tool.build_cfg(args).model.bbox_head.test_cfg.multi_label is False

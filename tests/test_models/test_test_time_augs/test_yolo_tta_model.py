@@ -25,7 +25,7 @@ from yolo_toolbox.structures import DetDataSample
 from yolo_toolbox.utils import register_all_modules
 
 register_all_modules()
-CONFIG = 'configs/demo/yolo_demo.py'
+CONFIG = 'configs/demo/yolo_demo_nearby.py'
 
 
 def build_detector():
