@@ -14,13 +14,24 @@ run is "-". Markdown on stdout and in ``--out``.
 """
 import argparse
 import glob
+import importlib.util
 import json
 import math
 import os.path as osp
-import statistics
 from typing import Dict, List, Optional, Sequence
 
-RESULT_FILE = 'sweep_result.json'  # = assigner_sweep.RESULT_FILE
+
+def _load_sweep_tool():
+    """``assigner_sweep.py`` of this folder: its result file name and its seed mean."""
+    path = osp.join(osp.dirname(osp.abspath(__file__)), 'assigner_sweep.py')
+    spec = importlib.util.spec_from_file_location('_assigner_sweep', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_SWEEP = _load_sweep_tool()
+RESULT_FILE = _SWEEP.RESULT_FILE
 
 
 def read_sweep(work_dir: str, seeds: Optional[Sequence[int]] = None) -> Dict[str, List[dict]]:
@@ -51,8 +62,8 @@ def head_label(work_dir: str) -> str:
 
 
 def _mean(values: Sequence[float]) -> float:
-    finite = [v for v in values if v is not None and not math.isnan(v)]
-    return statistics.mean(finite) if finite else float('nan')
+    """Mean over the seeds, NaN and missing values left out (the sweep's own rule)."""
+    return _SWEEP.mean_std(values)[0]
 
 
 def cell(results: Optional[List[dict]]) -> str:
