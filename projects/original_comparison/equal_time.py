@@ -23,6 +23,7 @@ Writes ``OUT.md`` (one table row), ``OUT.json`` (every number) and ``OUT.png`` (
 against training seconds); ``--plot`` draws several ``OUT.json`` in one figure.
 """
 import argparse
+import glob
 import importlib.util
 import json
 import os
@@ -66,6 +67,33 @@ def load_original(path: str) -> Dict[int, dict]:
     return {e['epoch']: dict(train_s=e['train_time'], mAP_50=e['mAP_50'],
                              mAP_50_95=e['mAP_50_95'])
             for e in run['systems']['original']['evals']}
+
+
+def val_data_root(config: str) -> Optional[str]:
+    """The validation set's ``data_root`` of a config file (None if it cannot be read)."""
+    from mmengine.config import Config
+    try:
+        return Config.fromfile(config, import_custom_modules=False).val_dataloader.dataset.get(
+            'data_root')
+    except Exception:  # noqa: BLE001 - a config that no longer loads: nothing to compare
+        return None
+
+
+def check_same_data(original_json: str, ours_dir: str) -> None:
+    """Refuse two runs validated on different sets (e.g. the other held-out set's JSON)."""
+    with open(original_json) as f:
+        run = json.load(f)
+    roots = {}
+    if run.get('config') and osp.isfile(run['config']):
+        override = (run.get('cfg_options') or {}).get('val_dataloader.dataset.data_root')
+        roots['original'] = override or val_data_root(run['config'])
+    dumped = sorted(glob.glob(osp.join(ours_dir, '*.py')))
+    if dumped:
+        roots['ours'] = val_data_root(dumped[0])
+    if len(roots) == 2 and None not in roots.values() and \
+            osp.normpath(roots['original']) != osp.normpath(roots['ours']):
+        raise SystemExit(f"{original_json} was validated on {roots['original']}, {ours_dir} on "
+                         f"{roots['ours']}: not the same set")
 
 
 def equal_time(name: str, ours: Dict[int, dict], original: Dict[int, dict]) -> dict:
@@ -161,6 +189,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         return dict(runs=runs)
     if not (args.name and args.original and args.ours):
         parser.error('--name, --original and --ours are needed (or --plot)')
+    check_same_data(args.original, args.ours)
     ours, original = load_ours(args.ours), load_original(args.original)
     result = dict(row=equal_time(args.name, ours, original),
                   curves=dict(ours=ours, original=original))

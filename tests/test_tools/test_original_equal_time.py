@@ -64,3 +64,26 @@ def test_equal_time_needs_the_original_past_the_budget(tmp_path):
     with pytest.raises(SystemExit, match='epoch_times.json is missing'):
         tool.main(['--name', 'toy', '--original', str(tmp_path / 'orig.json'),
                    '--ours', str(tmp_path), '--out', str(tmp_path / 'eq')])
+
+
+def test_equal_time_refuses_runs_on_different_sets(tmp_path):
+    tool = load_tool('projects/original_comparison/equal_time.py')
+    _ours(tmp_path / 'ours', {10: (0.6, 0.3)})
+    _original(tmp_path / 'orig.json', {4: (120.0, 0.2, 0.1)})
+    for name, root in (('a.py', 'data/heldout_glyphs/'), ('b.py', 'data/heldout_outlines/')):
+        # custom_imports as the timed configs have (EpochTrainTimeHook): read without them
+        (tmp_path / name).write_text(
+            "custom_imports = dict(imports=['no_such_module_here'], allow_failed_imports=False)\n"
+            f"val_dataloader = dict(dataset=dict(data_root='{root}'))\n")
+    (tmp_path / 'ours' / 'a.py').write_text((tmp_path / 'a.py').read_text())  # the dumped config
+    run = json.loads((tmp_path / 'orig.json').read_text())
+    args = ['--name', 'toy', '--original', str(tmp_path / 'orig.json'), '--ours',
+            str(tmp_path / 'ours'), '--out', str(tmp_path / 'eq')]
+    run['config'] = str(tmp_path / 'b.py')
+    (tmp_path / 'orig.json').write_text(json.dumps(run))
+    with pytest.raises(SystemExit, match='not the same set'):
+        tool.main(args)
+    # the harness's --cfg-options data root counts; the same set passes
+    run['cfg_options'] = {'val_dataloader.dataset.data_root': 'data/heldout_glyphs'}
+    (tmp_path / 'orig.json').write_text(json.dumps(run))
+    assert tool.main(args)['row']['ours_epoch'] == 10
